@@ -1,0 +1,123 @@
+package dev.cprof.wire;
+
+import dev.cprof.wire.proto.Batch;
+import dev.cprof.wire.proto.EventType;
+import dev.cprof.wire.proto.Frame;
+import dev.cprof.wire.proto.FrameKind;
+import dev.cprof.wire.proto.Sample;
+import dev.cprof.wire.proto.Stack;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The sending side of one stream: interns strings, frames and stacks into stream-local ids,
+ * aggregates samples, and emits each dictionary entry once, in the batch where it first
+ * appears. Used by the Python sampler, the load generator and tests; the C agent has its own.
+ */
+public final class BatchEncoder {
+    private final Map<String, Integer> strings = new HashMap<>();
+    private final Map<Frame, Integer> frames = new HashMap<>();
+    private final Map<IntArrayKey, Integer> stacks = new HashMap<>();
+    private final List<String> newStrings = new ArrayList<>();
+    private final List<Frame> newFrames = new ArrayList<>();
+    private final List<Stack> newStacks = new ArrayList<>();
+    private final Map<Long, long[]> pending = new LinkedHashMap<>();
+    private long sequence;
+    private long batchStartNs;
+
+    public int string(String s) {
+        Integer id = strings.get(s);
+        if (id == null) {
+            id = strings.size();
+            strings.put(s, id);
+            newStrings.add(s);
+        }
+        return id;
+    }
+
+    public int frame(String name, FrameKind kind, int line) {
+        Frame f = Frame.newBuilder().setName(string(name)).setKind(kind).setLine(line).build();
+        Integer id = frames.get(f);
+        if (id == null) {
+            id = frames.size();
+            frames.put(f, id);
+            newFrames.add(f);
+        }
+        return id;
+    }
+
+    /** Stack of frame ids, root first. */
+    public int stack(int[] rootFirstFrames) {
+        IntArrayKey key = new IntArrayKey(rootFirstFrames.clone());
+        Integer id = stacks.get(key);
+        if (id == null) {
+            id = stacks.size();
+            stacks.put(key, id);
+            Stack.Builder b = Stack.newBuilder();
+            for (int f : rootFirstFrames) {
+                b.addFrames(f);
+            }
+            newStacks.add(b.build());
+        }
+        return id;
+    }
+
+    public void sample(int stackId, EventType event, long count, long weight) {
+        if (pending.isEmpty()) {
+            batchStartNs = nowNs();
+        }
+        long key = ((long) stackId << 8) | event.getNumber();
+        long[] cw = pending.computeIfAbsent(key, k -> new long[2]);
+        cw[0] += count;
+        cw[1] += weight;
+    }
+
+    /** The batch of everything since the last call: new dictionary entries and aggregated samples. */
+    public Batch flush() {
+        long end = nowNs();
+        Batch.Builder b = Batch.newBuilder()
+                .setSequence(++sequence)
+                .setStringBase(strings.size() - newStrings.size())
+                .addAllNewStrings(newStrings)
+                .setFrameBase(frames.size() - newFrames.size())
+                .addAllNewFrames(newFrames)
+                .setStackBase(stacks.size() - newStacks.size())
+                .addAllNewStacks(newStacks)
+                .setStartTimeNs(pending.isEmpty() ? end : batchStartNs)
+                .setEndTimeNs(end);
+        for (Map.Entry<Long, long[]> e : pending.entrySet()) {
+            long key = e.getKey();
+            b.addSamples(Sample.newBuilder()
+                    .setStack((int) (key >>> 8))
+                    .setEvent(EventType.forNumber((int) (key & 0xff)))
+                    .setCount(e.getValue()[0])
+                    .setWeight(e.getValue()[1]));
+        }
+        newStrings.clear();
+        newFrames.clear();
+        newStacks.clear();
+        pending.clear();
+        return b.build();
+    }
+
+    private static long nowNs() {
+        java.time.Instant now = java.time.Instant.now();
+        return now.getEpochSecond() * 1_000_000_000L + now.getNano();
+    }
+
+    private record IntArrayKey(int[] values) {
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof IntArrayKey k && Arrays.equals(values, k.values);
+        }
+
+        @Override
+        public int hashCode() {
+            return Arrays.hashCode(values);
+        }
+    }
+}
