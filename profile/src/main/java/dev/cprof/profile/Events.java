@@ -1,0 +1,40 @@
+package dev.cprof.profile;
+
+import dev.cprof.wire.proto.EventType;
+import java.util.Locale;
+
+/** Names, units and the measure that a flame graph shows for each event type. */
+public final class Events {
+    private Events() {}
+
+    public static String name(EventType e) {
+        return e.name().toLowerCase(Locale.ROOT);
+    }
+
+    public static EventType parse(String name) {
+        for (EventType e : EventType.values()) {
+            if (e != EventType.EVENT_UNSPECIFIED && e != EventType.UNRECOGNIZED && name(e).equals(name.trim().toLowerCase(Locale.ROOT))) {
+                return e;
+            }
+        }
+        throw new IllegalArgumentException("unknown event '" + name + "' (expected cpu, wall, alloc or lock)");
+    }
+
+    /** alloc and lock are measured by weight (bytes, ns); cpu and wall by sample count. */
+    public static boolean byWeight(EventType e) {
+        return e == EventType.ALLOC || e == EventType.LOCK;
+    }
+
+    /** The value a flame graph shows: count or weight depending on the event. */
+    public static long measure(EventType e, long count, long weight) {
+        return byWeight(e) ? weight : count;
+    }
+
+    public static String unit(EventType e) {
+        return switch (e) {
+            case ALLOC -> "bytes";
+            case LOCK -> "nanoseconds";
+            default -> "samples";
+        };
+    }
+}

@@ -1,0 +1,135 @@
+package dev.cprof.profile;
+
+import dev.cprof.wire.proto.Dropped;
+import dev.cprof.wire.proto.EventType;
+import dev.cprof.wire.proto.FrameKind;
+import dev.cprof.wire.proto.InstanceInfo;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A merged profile, modelled on pprof: a string table, a frame table, a prefix tree of
+ * stacks, and sparse self values per (node, instance, event). Not thread-safe: one merge
+ * thread owns it.
+ */
+public final class Profile {
+    public final StringTable strings = new StringTable();
+    public final FrameTable frames = new FrameTable();
+    public final StackTree tree = new StackTree();
+    public final ValueTable values = new ValueTable();
+    private final List<InstanceInfo> instances = new ArrayList<>();
+    private final Set<EventType> events = EnumSet.noneOf(EventType.class);
+    private final Map<String, String> metadata = new LinkedHashMap<>();
+    private long startTimeNs = Long.MAX_VALUE;
+    private long endTimeNs;
+    private long droppedBufferFull;
+    private long droppedUnwalkable;
+    private long droppedOther;
+
+    /** Adds an instance; returns its index, used in values. */
+    public int addInstance(InstanceInfo info) {
+        instances.add(info);
+        return instances.size() - 1;
+    }
+
+    public void setInstance(int index, InstanceInfo info) {
+        instances.set(index, info);
+    }
+
+    public List<InstanceInfo> instances() {
+        return Collections.unmodifiableList(instances);
+    }
+
+    /** "host:pid service", the name an instance has in per-instance views and selectors. */
+    public static String instanceLabel(InstanceInfo i) {
+        StringBuilder sb = new StringBuilder();
+        if (!i.getHost().isEmpty() || i.getPid() != 0) {
+            sb.append(i.getHost()).append(':').append(i.getPid());
+        }
+        if (!i.getService().isEmpty()) {
+            if (sb.length() > 0) {
+                sb.append(' ');
+            }
+            sb.append(i.getService());
+        }
+        return sb.length() == 0 ? "instance " + i.getInstanceId() : sb.toString();
+    }
+
+    public int frame(String name, FrameKind kind, int line) {
+        return frames.intern(strings.intern(name), kind, line);
+    }
+
+    public String frameName(int frame) {
+        return strings.get(frames.name(frame));
+    }
+
+    /** Adds a root-first stack of frame ids with a value; the convenient, slower path. */
+    public void addSample(int[] rootFirstFrames, int instance, EventType event, long count, long weight) {
+        int leaf = tree.insert(StackTree.ROOT, rootFirstFrames, rootFirstFrames.length);
+        addValue(leaf, instance, event, count, weight);
+    }
+
+    public void addValue(int node, int instance, EventType event, long count, long weight) {
+        events.add(event);
+        values.add(node, instance, event, count, weight);
+    }
+
+    /** Event types present, in enum order (cpu, wall, alloc, lock). */
+    public List<EventType> events() {
+        return new ArrayList<>(events);
+    }
+
+    public void declareEvent(EventType event) {
+        events.add(event);
+    }
+
+    public Map<String, String> metadata() {
+        return metadata;
+    }
+
+    public void coverTime(long startNs, long endNs) {
+        if (startNs > 0) {
+            startTimeNs = Math.min(startTimeNs, startNs);
+        }
+        endTimeNs = Math.max(endTimeNs, endNs);
+    }
+
+    public long startTimeNs() {
+        return startTimeNs == Long.MAX_VALUE ? 0 : startTimeNs;
+    }
+
+    public long endTimeNs() {
+        return endTimeNs;
+    }
+
+    public void addDropped(Dropped d) {
+        droppedBufferFull += d.getBufferFull();
+        droppedUnwalkable += d.getUnwalkable();
+        droppedOther += d.getOther();
+    }
+
+    public Dropped dropped() {
+        return Dropped.newBuilder().setBufferFull(droppedBufferFull).setUnwalkable(droppedUnwalkable).setOther(droppedOther).build();
+    }
+
+    /** Total of the event's measure over all instances (or one, when instance ≥ 0). */
+    public long total(EventType event, int instance) {
+        long sum = 0;
+        for (int s = 0; s < values.size(); s++) {
+            if (values.eventNumber(s) == event.getNumber() && (instance < 0 || values.instance(s) == instance)) {
+                sum += Events.measure(event, values.count(s), values.weight(s));
+            }
+        }
+        return sum;
+    }
+
+    /** Approximate heap used by the tables, for the memory benchmark. */
+    public long memoryBytes() {
+        return tree.memoryBytes() + values.memoryBytes() + frames.size() * 21L;
+    }
+}
