@@ -10,7 +10,7 @@ public enum Format {
     COLLAPSED("collapsed", new CollapsedFormat(), new CollapsedFormat(), ".collapsed", ".txt"),
     HTML("html", new HtmlWriter(), null, ".html", ".htm"),
     SVG("svg", new SvgWriter(), null, ".svg"),
-    PPROF("pprof", new PprofWriter(), null, ".pb.gz", ".pprof"),
+    PPROF("pprof", new PprofWriter(), new PprofReader(), ".pb.gz", ".pprof"),
     SPEEDSCOPE("speedscope", new SpeedscopeWriter(), null, ".json"),
     CPROF("cprof", new CprofFormat(), new CprofFormat(), ".cprof");
 
@@ -67,7 +67,7 @@ public enum Format {
 
     public Profile read(InputStream in, String sourceName) throws IOException {
         if (reader == null) {
-            throw new ProfileFormatException(sourceName + ": cprof cannot read " + formatName + " files (it reads collapsed and cprof)");
+            throw new ProfileFormatException(sourceName + ": cprof cannot read " + formatName + " files (it reads collapsed, pprof and cprof)");
         }
         return reader.read(in, sourceName);
     }
