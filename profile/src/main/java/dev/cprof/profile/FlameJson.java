@@ -1,0 +1,304 @@
+package dev.cprof.profile;
+
+import dev.cprof.wire.proto.EventType;
+import dev.cprof.wire.proto.InstanceInfo;
+import java.io.IOException;
+import java.io.Writer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * The data embedded in the HTML flame graph: one JSON object, safe to place inside a
+ * {@code <script type="application/json">} element (every {@code <}, {@code >}, {@code &},
+ * U+2028, U+2029 and surrogate is written as a {@code \\u} escape, so no name can close the
+ * element or be mangled by the UTF-8 encoder).
+ *
+ * <pre>
+ * {
+ *   "format": "cprof-flame", "version": 1,
+ *   "title": "...",
+ *   "frames": {"name": [..], "kind": [..], "line": [..]},   // kind: FrameKind number; line 0 = none
+ *   "nodes": {"depth": [..], "frame": [..]},                 // nodes 1..N-1 in preorder, children by name;
+ *                                                           // node 0 is the root ("all") and is implicit
+ *   "instances": ["host:pid service", ..],
+ *   "events": [{"name": "cpu", "unit": "samples",
+ *               "self": [{"n": [..], "v": [..]}, ..]}],    // one sparse self-value list per instance:
+ *                                                           // n = node ids, delta-encoded ascending; v = values
+ *   "initial": {"event": 0, "instance": -1},               // what the page shows first; -1 = all
+ *   "meta": {"startNs": .., "endNs": .., "dropped": {..}}
+ * }
+ * </pre>
+ *
+ * The tree holds the union of all selections, so one tree serves every (event, instance)
+ * pair; "all instances" is the sum of the per-instance lists, computed in the page. A later
+ * {@code cprof diff} adds, per event, {@code "delta": {"n": [..], "v": [..]}} (signed, same
+ * encoding, over all instances) and the page colours red/blue by it.
+ */
+final class FlameJson {
+    static final int VERSION = 1;
+
+    private final Profile profile;
+    private final String title;
+    private final EventType initialEvent;
+    private final int initialInstance;
+    /** Kept nodes in preorder: order[newId] = old node id (order[0] = root). */
+    private int[] order;
+    private int[] newId;
+    private int[] frameOrder;
+    private int[] newFrame;
+    private int instanceCount;
+
+    /** The page first shows options' event (if present) and instance; its title is {@code title}. */
+    FlameJson(Profile profile, String title, WriteOptions options) {
+        this.profile = profile;
+        this.title = title;
+        this.initialEvent = options.event();
+        this.initialInstance = options.instance();
+        build();
+    }
+
+    /** Number of nodes written, including the root. */
+    int nodeCount() {
+        return order.length;
+    }
+
+    private void build() {
+        StackTree tree = profile.tree;
+        ValueTable values = profile.values;
+        int n = tree.size();
+        boolean[] keep = new boolean[n];
+        keep[StackTree.ROOT] = true;
+        int maxInstance = profile.instances().size() - 1;
+        for (int s = 0; s < values.size(); s++) {
+            if (measure(s) != 0) {
+                keep[values.node(s)] = true;
+                maxInstance = Math.max(maxInstance, values.instance(s));
+            }
+        }
+        instanceCount = maxInstance + 1;
+        // Parents were created before their children: one backward pass keeps the ancestors.
+        for (int node = n - 1; node > 0; node--) {
+            if (keep[node]) {
+                keep[tree.parent(node)] = true;
+            }
+        }
+        int[] childCount = new int[n + 1];
+        for (int node = 1; node < n; node++) {
+            if (keep[node]) {
+                childCount[tree.parent(node) + 1]++;
+            }
+        }
+        int[] childStart = new int[n + 1];
+        for (int i = 0; i < n; i++) {
+            childStart[i + 1] = childStart[i] + childCount[i + 1];
+        }
+        int[] fill = Arrays.copyOf(childStart, n);
+        int[] children = new int[childStart[n]];
+        for (int node = 1; node < n; node++) {
+            if (keep[node]) {
+                children[fill[tree.parent(node)]++] = node;
+            }
+        }
+        FrameTable frames = profile.frames;
+        Comparator<Integer> byName = Comparator.<Integer, String>comparing(c -> profile.frameName(tree.frame(c)))
+                .thenComparingInt(c -> frames.kind(tree.frame(c)).getNumber())
+                .thenComparingInt(c -> frames.line(tree.frame(c)));
+        for (int p = 0; p < n; p++) {
+            int from = childStart[p];
+            int to = childStart[p + 1];
+            if (to - from > 1) {
+                Integer[] boxed = new Integer[to - from];
+                for (int i = from; i < to; i++) {
+                    boxed[i - from] = children[i];
+                }
+                Arrays.sort(boxed, byName);
+                for (int i = from; i < to; i++) {
+                    children[i] = boxed[i - from];
+                }
+            }
+        }
+        // Preorder, iteratively: stacks can be thousands of frames deep.
+        order = new int[children.length + 1];
+        newId = new int[n];
+        Arrays.fill(newId, -1);
+        newFrame = new int[frames.size()];
+        Arrays.fill(newFrame, -1);
+        int[] frameList = new int[Math.max(16, frames.size())];
+        int frameCount = 0;
+        int[] stack = new int[64];
+        int sp = 0;
+        stack[sp++] = StackTree.ROOT;
+        int next = 0;
+        while (sp > 0) {
+            int node = stack[--sp];
+            newId[node] = next;
+            order[next++] = node;
+            if (node != StackTree.ROOT) {
+                int f = tree.frame(node);
+                if (newFrame[f] < 0) {
+                    newFrame[f] = frameCount;
+                    frameList[frameCount++] = f;
+                }
+            }
+            int from = childStart[node];
+            int to = childStart[node + 1];
+            if (sp + (to - from) > stack.length) {
+                stack = Arrays.copyOf(stack, Math.max(stack.length * 2, sp + (to - from)));
+            }
+            for (int i = to - 1; i >= from; i--) {
+                stack[sp++] = children[i];
+            }
+        }
+        frameOrder = Arrays.copyOf(frameList, frameCount);
+    }
+
+    private long measure(int slot) {
+        ValueTable v = profile.values;
+        EventType e = v.event(slot);
+        return e == null ? 0 : Events.measure(e, v.count(slot), v.weight(slot));
+    }
+
+    void write(Writer w) throws IOException {
+        StackTree tree = profile.tree;
+        FrameTable frames = profile.frames;
+        w.write("{\"format\":\"cprof-flame\",\"version\":");
+        w.write(Integer.toString(VERSION));
+        w.write(",\"title\":");
+        string(w, title);
+
+        w.write(",\n\"frames\":{\"name\":[");
+        for (int i = 0; i < frameOrder.length; i++) {
+            if (i > 0) {
+                w.write(',');
+            }
+            string(w, profile.frameName(frameOrder[i]));
+        }
+        w.write("],\n\"kind\":[");
+        for (int i = 0; i < frameOrder.length; i++) {
+            if (i > 0) {
+                w.write(',');
+            }
+            w.write(Integer.toString(frames.kind(frameOrder[i]).getNumber()));
+        }
+        w.write("],\n\"line\":[");
+        for (int i = 0; i < frameOrder.length; i++) {
+            if (i > 0) {
+                w.write(',');
+            }
+            w.write(Integer.toString(frames.line(frameOrder[i])));
+        }
+        w.write("]},\n\"nodes\":{\"depth\":[");
+        for (int i = 1; i < order.length; i++) {
+            if (i > 1) {
+                w.write(',');
+            }
+            w.write(Integer.toString(tree.depth(order[i])));
+        }
+        w.write("],\n\"frame\":[");
+        for (int i = 1; i < order.length; i++) {
+            if (i > 1) {
+                w.write(',');
+            }
+            w.write(Integer.toString(newFrame[tree.frame(order[i])]));
+        }
+        w.write("]},\n\"instances\":[");
+        List<InstanceInfo> infos = profile.instances();
+        for (int i = 0; i < instanceCount; i++) {
+            if (i > 0) {
+                w.write(',');
+            }
+            string(w, i < infos.size() ? Profile.instanceLabel(infos.get(i)) : "instance " + i);
+        }
+        w.write("],\n\"events\":[");
+        List<EventType> events = profile.events();
+        ValueTable values = profile.values;
+        for (int e = 0; e < events.size(); e++) {
+            EventType event = events.get(e);
+            if (e > 0) {
+                w.write(",\n");
+            }
+            w.write("{\"name\":");
+            string(w, Events.name(event));
+            w.write(",\"unit\":");
+            string(w, Events.unit(event));
+            w.write(",\"self\":[");
+            // Group this event's slots by instance, then sort each group by new node id.
+            List<List<long[]>> byInstance = new ArrayList<>();
+            for (int i = 0; i < instanceCount; i++) {
+                byInstance.add(new ArrayList<>());
+            }
+            for (int s = 0; s < values.size(); s++) {
+                if (values.eventNumber(s) == event.getNumber()) {
+                    long m = measure(s);
+                    if (m != 0) {
+                        byInstance.get(values.instance(s)).add(new long[] {newId[values.node(s)], m});
+                    }
+                }
+            }
+            for (int i = 0; i < instanceCount; i++) {
+                if (i > 0) {
+                    w.write(',');
+                }
+                List<long[]> list = byInstance.get(i);
+                list.sort(Comparator.comparingLong(a -> a[0]));
+                w.write("{\"n\":[");
+                long prev = 0;
+                for (int k = 0; k < list.size(); k++) {
+                    if (k > 0) {
+                        w.write(',');
+                    }
+                    w.write(Long.toString(list.get(k)[0] - prev));
+                    prev = list.get(k)[0];
+                }
+                w.write("],\"v\":[");
+                for (int k = 0; k < list.size(); k++) {
+                    if (k > 0) {
+                        w.write(',');
+                    }
+                    w.write(Long.toString(list.get(k)[1]));
+                }
+                w.write("]}");
+            }
+            w.write("]}");
+        }
+        int evIndex = initialEvent == null ? 0 : Math.max(0, events.indexOf(initialEvent));
+        int inst = initialInstance >= 0 && initialInstance < instanceCount ? initialInstance : -1;
+        w.write("],\n\"initial\":{\"event\":" + evIndex + ",\"instance\":" + inst + "}");
+        w.write(",\n\"meta\":{\"startNs\":");
+        w.write(Long.toString(profile.startTimeNs()));
+        w.write(",\"endNs\":");
+        w.write(Long.toString(profile.endTimeNs()));
+        var d = profile.dropped();
+        w.write(",\"dropped\":{\"bufferFull\":" + d.getBufferFull() + ",\"unwalkable\":" + d.getUnwalkable() + ",\"other\":" + d.getOther() + "}");
+        w.write("}}");
+    }
+
+    /** A JSON string literal that is also safe inside an HTML script element. */
+    static void string(Writer w, String s) throws IOException {
+        w.write('"');
+        int start = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            String esc = null;
+            if (c == '"') {
+                esc = "\\\"";
+            } else if (c == '\\') {
+                esc = "\\\\";
+            } else if (c == '\n') {
+                esc = "\\n";
+            } else if (c < 0x20 || c == '<' || c == '>' || c == '&' || c == '\u2028' || c == '\u2029'
+                    || Character.isSurrogate(c) || c == 0x7f) {
+                esc = String.format("\\u%04x", (int) c);
+            }
+            if (esc != null) {
+                w.write(s, start, i - start);
+                w.write(esc);
+                start = i + 1;
+            }
+        }
+        w.write(s, start, s.length() - start);
+        w.write('"');
+    }
+}
