@@ -54,7 +54,10 @@ public final class FlameView {
                 childList[fill[tree.parent(node)]++] = node;
             }
         }
-        Comparator<Integer> byName = Comparator.comparing(c -> profile.frameName(tree.frame(c)));
+        // Name, then kind, then line: the order FlameJson uses too, so all writers agree.
+        Comparator<Integer> byName = Comparator.<Integer, String>comparing(c -> profile.frameName(tree.frame(c)))
+                .thenComparing(c -> profile.frames.kind(tree.frame(c)))
+                .thenComparingInt(c -> profile.frames.line(tree.frame(c)));
         for (int p = 0; p < n; p++) {
             int from = childStart[p];
             int to = childStart[p + 1];

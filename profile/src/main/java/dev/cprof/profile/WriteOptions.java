@@ -15,6 +15,10 @@ public record WriteOptions(String title, EventType event, int instance) {
         return new WriteOptions(t, event, instance);
     }
 
+    public WriteOptions withInstance(int i) {
+        return new WriteOptions(title, event, i);
+    }
+
     public WriteOptions withEvent(EventType e) {
         return new WriteOptions(title, e, instance);
     }
