@@ -1,0 +1,115 @@
+package dev.cprof.cli;
+
+import dev.cprof.profile.Events;
+import dev.cprof.profile.Format;
+import dev.cprof.profile.Profile;
+import dev.cprof.profile.WriteOptions;
+import dev.cprof.wire.proto.EventType;
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.TypeConversionException;
+
+/** {@code cprof convert IN -o OUT}: reads a profile and writes it in another format. */
+@Command(
+        name = "convert",
+        mixinStandardHelpOptions = true,
+        versionProvider = VersionProvider.class,
+        sortOptions = false,
+        description = {
+            "Converts a profile between formats.",
+            "",
+            "Reads .cprof files and collapsed stacks (.collapsed, .txt); writes html, svg, collapsed,"
+                    + " pprof (.pb.gz, .pprof), speedscope (.json) and .cprof. The output is written to a"
+                    + " temporary file and renamed, so a failed conversion leaves no partial file.",
+        })
+final class ConvertCommand implements Callable<Integer> {
+
+    @Parameters(index = "0", paramLabel = "IN",
+            description = "Input profile: .cprof, or collapsed stacks (.collapsed, .txt).")
+    String input;
+
+    @Mixin
+    OutputOptions output;
+
+    @Option(names = {"-e", "--event"}, paramLabel = "EVENT", converter = EventConverter.class,
+            completionCandidates = EventNames.class,
+            description = "Event to write in single-event formats (collapsed, svg): cpu, wall, alloc or lock."
+                    + " Default: the profile's first event.")
+    EventType event;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws IOException {
+        if (!output.hasOutput()) {
+            throw new CliException(ExitCodes.USAGE, "missing -o FILE: where to write the converted profile (see 'cprof convert --help')");
+        }
+        output.resolveFormat(); // fail on a bad -o or --format before reading a big input
+        Path in;
+        try {
+            in = Path.of(input);
+        } catch (InvalidPathException e) {
+            throw new CliException("not a valid file name: " + input);
+        }
+        if (!Files.exists(in)) {
+            throw new CliException("no such file: " + input);
+        }
+        if (Files.isDirectory(in)) {
+            throw new CliException(input + " is a directory, not a profile");
+        }
+        Format inFormat;
+        try {
+            inFormat = Format.byFileName(input);
+        } catch (IllegalArgumentException e) {
+            throw new CliException(e.getMessage());
+        }
+        if (!inFormat.canRead()) {
+            throw new CliException(input + ": cprof cannot read " + inFormat.formatName + " files (it reads .cprof and collapsed)");
+        }
+        Profile profile;
+        try (InputStream s = new BufferedInputStream(Files.newInputStream(in), 1 << 16)) {
+            profile = inFormat.read(s, input);
+        }
+        if (event != null && !profile.events().contains(event)) {
+            throw new CliException(input + " has no " + Events.name(event) + " samples (it has: "
+                    + profile.events().stream().map(Events::name).collect(Collectors.joining(", ")) + ")");
+        }
+        String title = output.title() != null ? output.title() : in.getFileName().toString();
+        WriteOptions options = WriteOptions.defaults().withTitle(title).withEvent(event);
+        output.write(spec, profile, options);
+        return ExitCodes.OK;
+    }
+
+    /** {@code --event NAME}: a usage error for an unknown name. */
+    static final class EventConverter implements ITypeConverter<EventType> {
+        @Override
+        public EventType convert(String value) {
+            try {
+                return Events.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException(e.getMessage());
+            }
+        }
+    }
+
+    static final class EventNames implements Iterable<String> {
+        @Override
+        public java.util.Iterator<String> iterator() {
+            return java.util.List.of("cpu", "wall", "alloc", "lock").iterator();
+        }
+    }
+}

@@ -1,0 +1,103 @@
+package dev.cprof.cli;
+
+import dev.cprof.profile.Format;
+import dev.cprof.profile.Profile;
+import dev.cprof.profile.WriteOptions;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.util.Iterator;
+import java.util.List;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.TypeConversionException;
+
+/** Where and how a command writes its profile: {@code -o FILE}, {@code --format}, {@code --title}. */
+public final class OutputOptions {
+
+    @Option(names = {"-o", "--output"}, paramLabel = "FILE",
+            description = "Write the profile to FILE; its extension picks the format unless --format is given."
+                    + " '-' writes to standard output.")
+    String output;
+
+    @Option(names = "--format", paramLabel = "FORMAT", converter = FormatConverter.class,
+            completionCandidates = FormatNames.class,
+            description = "Output format: html, svg, collapsed, pprof, speedscope or cprof. Overrides the extension.")
+    Format format;
+
+    @Option(names = "--title", paramLabel = "TITLE", description = "Title of the flame graph.")
+    String title;
+
+    public boolean hasOutput() {
+        return output != null;
+    }
+
+    public String output() {
+        return output;
+    }
+
+    public String title() {
+        return title;
+    }
+
+    public boolean toStdout() {
+        return "-".equals(output);
+    }
+
+    /** The output format: --format, else the extension of -o. Needs -o. */
+    public Format resolveFormat() {
+        if (format != null) {
+            return format;
+        }
+        if (output == null) {
+            throw new CliException(ExitCodes.USAGE, "no output: give -o FILE (or -o - with --format)");
+        }
+        if (toStdout()) {
+            throw new CliException(ExitCodes.USAGE, "--format is needed to write to standard output (-o -)");
+        }
+        try {
+            return Format.byFileName(output);
+        } catch (IllegalArgumentException e) {
+            throw new CliException(ExitCodes.FAILED, e.getMessage());
+        }
+    }
+
+    /**
+     * Writes the profile to -o in the resolved format: to stdout for '-', else through a temporary
+     * file in the same directory renamed over the target, so a failure leaves no half-written file.
+     */
+    public void write(CommandSpec spec, Profile profile, WriteOptions options) throws IOException {
+        Format f = resolveFormat();
+        try {
+            if (toStdout()) {
+                PrintStream out = Main.of(spec).stdout();
+                f.write(profile, out, options);
+                out.flush();
+            } else {
+                AtomicFile.write(java.nio.file.Path.of(output), o -> f.write(profile, o, options));
+            }
+        } catch (UnsupportedOperationException e) {
+            throw new CliException(ExitCodes.FAILED, "writing " + f.formatName + " is not implemented yet", e);
+        }
+    }
+
+    /** {@code --format NAME}: a usage error for an unknown name. */
+    static final class FormatConverter implements ITypeConverter<Format> {
+        @Override
+        public Format convert(String value) {
+            try {
+                return Format.byName(value);
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException(e.getMessage());
+            }
+        }
+    }
+
+    /** Completion candidates for --format. */
+    static final class FormatNames implements Iterable<String> {
+        @Override
+        public Iterator<String> iterator() {
+            return List.of(Format.names().split(", ")).iterator();
+        }
+    }
+}

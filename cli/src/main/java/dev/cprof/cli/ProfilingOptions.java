@@ -1,0 +1,113 @@
+package dev.cprof.cli;
+
+import dev.cprof.profile.Events;
+import dev.cprof.wire.proto.EventType;
+import dev.cprof.wire.proto.StartRequest;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
+import picocli.CommandLine.Option;
+
+/** What to sample and for how long: the options of every command that profiles (like asprof's). */
+public final class ProfilingOptions {
+    @Option(names = {"-e", "--event"}, split = ",", paramLabel = "EVENT",
+            description = "Events to sample, comma-separated: cpu, wall, alloc, lock (default: cpu).")
+    List<String> events = new ArrayList<>(List.of("cpu"));
+
+    @Option(names = {"-i", "--interval"}, paramLabel = "TIME", defaultValue = "10ms",
+            description = "Sampling interval of cpu and wall (default: ${DEFAULT-VALUE}).")
+    String interval;
+
+    @Option(names = "--alloc", paramLabel = "SIZE", defaultValue = "512k",
+            description = "Heap sampling interval of alloc, in bytes (default: ${DEFAULT-VALUE}).")
+    String allocInterval;
+
+    @Option(names = "--lock", paramLabel = "TIME", defaultValue = "10ms",
+            description = "Record lock waits longer than this (default: ${DEFAULT-VALUE}).")
+    String lockThreshold;
+
+    @Option(names = {"-d", "--duration"}, paramLabel = "TIME", defaultValue = "30s",
+            description = "How long to profile (default: ${DEFAULT-VALUE}); Ctrl-C ends early and still writes.")
+    String duration;
+
+    @Option(names = "--threads", description = "Root each stack at its thread's name.")
+    boolean threads;
+
+    @Option(names = "--lines", description = "Name Java frames with their line numbers.")
+    boolean lines;
+
+    @Option(names = "--include", paramLabel = "REGEX", description = "Keep only stacks with a frame matching REGEX.")
+    String include;
+
+    @Option(names = "--exclude", paramLabel = "REGEX", description = "Drop stacks with a frame matching REGEX.")
+    String exclude;
+
+    @Option(names = "--per-instance", description = "Root each stack at its instance (host:pid service).")
+    boolean perInstance;
+
+    /** Validated event types, in the order given, without repeats. */
+    Set<EventType> eventTypes() {
+        Set<EventType> out = new LinkedHashSet<>();
+        for (String e : events) {
+            try {
+                out.add(Events.parse(e));
+            } catch (IllegalArgumentException ex) {
+                throw new CliException(ExitCodes.USAGE, ex.getMessage());
+            }
+        }
+        return out;
+    }
+
+    long durationNanos() {
+        return parse(() -> Units.nanos(duration, "s"));
+    }
+
+    StartRequest startRequest(String sessionId) {
+        StartRequest.Builder b = StartRequest.newBuilder()
+                .setSessionId(sessionId)
+                .setIntervalNs(parse(() -> Units.nanos(interval, "ms")))
+                .setAllocIntervalBytes(parse(() -> Units.bytes(allocInterval)))
+                .setLockThresholdNs(parse(() -> Units.nanos(lockThreshold, "ms")))
+                .setDurationMs(0) // the CLI ends the session itself, so Ctrl-C and -d behave the same
+                .setFlushIntervalMs(1000)
+                .setThreads(threads)
+                .setLines(lines);
+        for (EventType e : eventTypes()) {
+            b.addEvents(e);
+        }
+        if (b.getIntervalNs() < 100_000) {
+            throw new CliException(ExitCodes.USAGE, "interval " + interval + " is too short (at least 100us)");
+        }
+        return b.build();
+    }
+
+    Pattern includePattern() {
+        return pattern(include, "--include");
+    }
+
+    Pattern excludePattern() {
+        return pattern(exclude, "--exclude");
+    }
+
+    private static Pattern pattern(String regex, String option) {
+        if (regex == null) {
+            return null;
+        }
+        try {
+            return Pattern.compile(regex);
+        } catch (PatternSyntaxException e) {
+            throw new CliException(ExitCodes.USAGE, option + ": invalid regular expression: " + e.getDescription());
+        }
+    }
+
+    private static long parse(java.util.function.LongSupplier s) {
+        try {
+            return s.getAsLong();
+        } catch (IllegalArgumentException | ArithmeticException e) {
+            throw new CliException(ExitCodes.USAGE, e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Installs what the tests need when it is missing, then runs the whole build with its tests.
+# Used by CI (.ci/run) and by developers: scripts/test.sh [extra mvn arguments]
+set -euo pipefail
+
+repo="$(cd -P "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$repo"
+start=$(date +%s)
+
+say() { echo "test.sh: $*" >&2; }
+
+# Root, or sudo without a password prompt, or nothing (then we can only report what is missing).
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then
+    "$@"
+  elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+    sudo -n "$@"
+  else
+    return 1
+  fi
+}
+
+# Go lives in /usr/local/go here; 'go tool pprof' reads our pprof output in the tests.
+if ! command -v go >/dev/null 2>&1 && [ -x /usr/local/go/bin/go ]; then
+  export PATH="$PATH:/usr/local/go/bin"
+fi
+
+# Debian packages: command -> package
+missing=()
+need() { command -v "$1" >/dev/null 2>&1 || missing+=("$2"); }
+need jattach jattach                 # loads the agent into running JVMs
+if ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/null 2>&1; then
+  missing+=(chromium)                # the real browser for the HTML flame graph tests
+fi
+need cc gcc                          # builds the native agent
+need make make
+need mvn maven
+need go golang-go                    # only when /usr/local/go is absent too
+need node nodejs
+need npm npm
+
+if [ "${#missing[@]}" -gt 0 ]; then
+  say "installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  if ! as_root apt-get update -qq || ! as_root apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null; then
+    say "could not install ${missing[*]} (need root or sudo); install them and run again"
+    exit 1
+  fi
+fi
+
+for tool in java mvn jattach go node npm; do
+  command -v "$tool" >/dev/null 2>&1 || { say "$tool is still missing"; exit 1; }
+done
+say "$(java -version 2>&1 | head -1); $(mvn -v 2>/dev/null | head -1 | sed 's/\x1b\[[0-9;]*m//g'); $(go version)"
+
+# Tests that need the browser or 'go tool pprof' fail here instead of skipping.
+export CPROF_REQUIRE_BROWSER=1
+export CPROF_REQUIRE_TOOLS=1
+
+status=0
+mvn -B verify "$@" || status=$?
+say "done in $(( $(date +%s) - start )) s, exit $status"
+exit "$status"
