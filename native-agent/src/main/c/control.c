@@ -1,0 +1,339 @@
+/*
+ * The control socket: <java.io.tmpdir>/cprof-<pid>.sock, mode 0600, one client at a time,
+ * peer uid checked. Frames are a varint length then one Envelope. A client sends Hello and
+ * StartRequest, gets InstanceInfo then a Batch every flush interval; Stop, a dropped
+ * connection or the end of the duration stops profiling within a second, and the agent
+ * goes back to waiting for the next client.
+ */
+#define _GNU_SOURCE
+#include "cprof.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+enum { ERR_BAD_REQUEST = 1, ERR_INTERNAL = 5 };
+
+static int listen_fd = -1;
+static char sock_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+static pthread_t control_thread;
+static atomic_int shutting_down;
+static JNIEnv *control_jni;
+
+static int write_all(int fd, const uint8_t *p, size_t n, int is_socket) {
+    while (n > 0) {
+        ssize_t w = is_socket ? send(fd, p, n, MSG_NOSIGNAL) : write(fd, p, n);
+        if (w < 0) {
+            if (errno == EINTR) continue;
+            return -1; /* includes EAGAIN: SO_SNDTIMEO expired, the client stopped reading */
+        }
+        p += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+int sink_write(cprof_sink *s, const pb_buf *env) {
+    uint8_t prefix[10];
+    size_t n = 0;
+    uint64_t v = env->len;
+    if (env->oom) return -1;
+    while (v >= 0x80) {
+        prefix[n++] = (uint8_t)(v | 0x80);
+        v >>= 7;
+    }
+    prefix[n++] = (uint8_t)v;
+    pthread_mutex_lock(&s->lock);
+    int rc = -1;
+    if (!atomic_load(&s->broken)) {
+        rc = write_all(s->fd, prefix, n, s->is_socket) == 0 && write_all(s->fd, env->p, env->len, s->is_socket) == 0 ? 0 : -1;
+        if (rc != 0) atomic_store(&s->broken, 1);
+    }
+    pthread_mutex_unlock(&s->lock);
+    return rc;
+}
+
+static int property(const char *name, char *out, size_t n) {
+    char *v = NULL;
+    jvmtiEnv *jvmti = g_agent.jvmti;
+    if ((*jvmti)->GetSystemProperty(jvmti, name, &v) != JVMTI_ERROR_NONE || v == NULL) return -1;
+    snprintf(out, n, "%s", v);
+    (*jvmti)->Deallocate(jvmti, (unsigned char *)v);
+    return 0;
+}
+
+/* JVM start from /proc: process start ticks after boot + boot time. */
+static uint64_t process_start_ms(void) {
+    char buf[1024];
+    unsigned long long btime = 0, start_ticks = 0;
+    FILE *f = fopen("/proc/stat", "r");
+    if (f != NULL) {
+        while (fgets(buf, sizeof buf, f) != NULL) {
+            if (sscanf(buf, "btime %llu", &btime) == 1) break;
+        }
+        fclose(f);
+    }
+    f = fopen("/proc/self/stat", "r");
+    if (f != NULL) {
+        if (fgets(buf, sizeof buf, f) != NULL) {
+            char *p = strrchr(buf, ')'); /* comm may contain spaces */
+            if (p != NULL && sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu", &start_ticks) != 1) {
+                start_ticks = 0;
+            }
+        }
+        fclose(f);
+    }
+    long hz = sysconf(_SC_CLK_TCK);
+    if (btime == 0 || hz <= 0) return 0;
+    return btime * 1000ull + start_ticks * 1000ull / (unsigned long long)hz;
+}
+
+void control_instance(cprof_instance *in) {
+    memset(in, 0, sizeof *in);
+    in->pid = (uint32_t)getpid();
+    gethostname(in->host, sizeof in->host - 1);
+    if (g_agent.service[0] != '\0') {
+        snprintf(in->service, sizeof in->service, "%s", g_agent.service);
+    } else if (property("cprof.service", in->service, sizeof in->service) != 0) {
+        const char *env = getenv("CPROF_SERVICE");
+        snprintf(in->service, sizeof in->service, "%s", env != NULL ? env : "");
+    }
+    if (property("java.version", in->jdk_version, sizeof in->jdk_version) != 0) {
+        property("java.vm.version", in->jdk_version, sizeof in->jdk_version);
+    }
+    if (property("sun.java.command", in->main_class, sizeof in->main_class) == 0) {
+        in->main_class[strcspn(in->main_class, " ")] = '\0'; /* first word: class or jar */
+    }
+    in->start_time_ms = process_start_ms();
+}
+
+int control_write_instance(cprof_sink *s) {
+    cprof_instance in;
+    pb_buf b;
+    control_instance(&in);
+    pb_init(&b, 1024);
+    encode_instance(&b, &in);
+    int rc = sink_write(s, &b);
+    pb_free(&b);
+    return rc;
+}
+
+static void send_error(cprof_sink *s, const char *msg) {
+    pb_buf b;
+    pb_init(&b, 256);
+    encode_error(&b, ERR_BAD_REQUEST, msg);
+    sink_write(s, &b);
+    pb_free(&b);
+}
+
+static void send_status(cprof_sink *s, int profiling) {
+    uint64_t samples = 0, dropped = 0, bytes = 0;
+    char sid[128] = "";
+    if (profiling) session_status(&samples, &dropped, &bytes, sid, sizeof sid);
+    pb_buf b;
+    pb_init(&b, 256);
+    encode_status(&b, profiling, sid, samples, dropped, bytes);
+    sink_write(s, &b);
+    pb_free(&b);
+}
+
+static int read_full(int fd, uint8_t *p, size_t n) {
+    while (n > 0) {
+        ssize_t r = recv(fd, p, n, 0);
+        if (r == 0) return -1;
+        if (r < 0) {
+            if (errno == EINTR) continue;
+            return -1;
+        }
+        p += r;
+        n -= (size_t)r;
+    }
+    return 0;
+}
+
+/* 0 = frame read; -1 = connection closed or failed; -2 = malformed. */
+static int read_frame(int fd, uint8_t **out, size_t *len) {
+    uint64_t v = 0;
+    for (int shift = 0;; shift += 7) {
+        uint8_t c;
+        if (shift >= 35) return -2;
+        if (read_full(fd, &c, 1) != 0) return -1;
+        v |= (uint64_t)(c & 0x7f) << shift;
+        if ((c & 0x80) == 0) break;
+    }
+    if (v > CPROF_MAX_FRAME_BYTES) return -2;
+    uint8_t *p = malloc(v ? v : 1);
+    if (p == NULL) return -1;
+    if (read_full(fd, p, v) != 0) {
+        free(p);
+        return -1;
+    }
+    *out = p;
+    *len = v;
+    return 0;
+}
+
+static int peer_allowed(int fd) {
+    struct ucred cred;
+    socklen_t n = sizeof cred;
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &n) != 0) return 0;
+    return cred.uid == geteuid() || cred.uid == 0;
+}
+
+static void serve(int fd) {
+    cprof_sink sink;
+    memset(&sink, 0, sizeof sink);
+    sink.fd = fd;
+    sink.is_socket = 1;
+    pthread_mutex_init(&sink.lock, NULL);
+    /* A client that stops reading must not stall the collector forever. */
+    struct timeval tv = {2, 0};
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    struct timeval rtv = {5, 0}; /* once a frame has started, its rest must come */
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &rtv, sizeof rtv);
+
+    int hello = 0, profiling = 0;
+    while (!atomic_load(&shutting_down)) {
+        if (profiling && (session_finished() || atomic_load(&sink.broken))) {
+            session_stop(); /* duration over, or the client went away */
+            break;
+        }
+        struct pollfd pfd = {fd, POLLIN, 0};
+        int pr = poll(&pfd, 1, 100);
+        if (pr < 0 && errno != EINTR) break;
+        if (pr <= 0) continue;
+        uint8_t *buf = NULL;
+        size_t len = 0;
+        int rc = read_frame(fd, &buf, &len);
+        if (rc == -1) {
+            break; /* closed without Stop: stop below */
+        }
+        cprof_request req;
+        if (rc == -2 || decode_envelope(buf, len, &req) != 0) {
+            free(buf);
+            if (profiling) session_stop();
+            profiling = 0;
+            send_error(&sink, "malformed frame");
+            break;
+        }
+        free(buf);
+        if (req.kind == REQ_HELLO) {
+            if (req.protocol_version != CPROF_PROTOCOL_VERSION) {
+                send_error(&sink, "unsupported protocol version");
+                break;
+            }
+            hello = 1;
+        } else if (req.kind == REQ_START) {
+            if (!hello) {
+                send_error(&sink, "Hello expected before StartRequest");
+                break;
+            }
+            if (profiling) {
+                send_error(&sink, "already profiling on this connection");
+                continue;
+            }
+            if (req.start.events == 0) req.start.events = EV_BIT(EV_CPU);
+            if (control_write_instance(&sink) != 0) break;
+            if (session_start(&req.start, &sink) != 0) {
+                send_error(&sink, "cannot start profiling: another session is running");
+                break;
+            }
+            profiling = 1;
+        } else if (req.kind == REQ_STOP) {
+            break; /* the final batch is sent by session_stop below */
+        } else if (req.kind == REQ_STATUS) {
+            send_status(&sink, profiling && !session_finished());
+        }
+    }
+    if (profiling) {
+        session_stop();
+    }
+    close(fd);
+    pthread_mutex_destroy(&sink.lock);
+}
+
+static void *control_main(void *arg) {
+    (void)arg;
+    agent_block_signals();
+    agent_register_own_tid(cprof_gettid());
+    control_jni = agent_attach_thread("cprof-control");
+    while (!atomic_load(&shutting_down)) {
+        int fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
+        if (fd < 0) {
+            if (errno == EINTR || errno == ECONNABORTED) continue;
+            if (atomic_load(&shutting_down)) break;
+            struct timespec ts = {0, 100000000};
+            nanosleep(&ts, NULL); /* e.g. EMFILE: do not spin */
+            continue;
+        }
+        if (!peer_allowed(fd)) {
+            close(fd);
+            continue;
+        }
+        serve(fd);
+    }
+    return NULL;
+}
+
+int control_start(void) {
+    char tmpdir[512];
+    if (property("java.io.tmpdir", tmpdir, sizeof tmpdir) != 0 || tmpdir[0] == '\0') {
+        snprintf(tmpdir, sizeof tmpdir, "/tmp");
+    }
+    size_t tl = strlen(tmpdir);
+    while (tl > 1 && tmpdir[tl - 1] == '/') tmpdir[--tl] = '\0';
+    snprintf(g_agent.tmpdir, sizeof g_agent.tmpdir, "%s", tmpdir);
+    struct sockaddr_un addr;
+    memset(&addr, 0, sizeof addr);
+    addr.sun_family = AF_UNIX;
+    int n = snprintf(addr.sun_path, sizeof addr.sun_path, "%s/cprof-%d.sock", tmpdir, (int)getpid());
+    if (n < 0 || (size_t)n >= sizeof addr.sun_path) {
+        cprof_log("socket path too long under %s", tmpdir);
+        return -1;
+    }
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return -1;
+    /* Another copy of the agent (a different library path) already serves this JVM? */
+    if (connect(fd, (struct sockaddr *)&addr, sizeof addr) == 0) {
+        cprof_log("%s is already served", addr.sun_path);
+        close(fd);
+        return -1;
+    }
+    close(fd);
+    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return -1;
+    /* Linux creates the socket file with the socket inode's mode minus the umask: setting
+     * 0600 here makes the file private from its creation, without touching the process-wide
+     * umask under the JVM's other threads. chmod after bind as well, to be sure. */
+    fchmod(fd, 0600);
+    unlink(addr.sun_path); /* a stale socket of an earlier process with this pid */
+    if (bind(fd, (struct sockaddr *)&addr, sizeof addr) != 0 || chmod(addr.sun_path, 0600) != 0 ||
+        listen(fd, 4) != 0) {
+        cprof_log("cannot listen on %s: %s", addr.sun_path, strerror(errno));
+        close(fd);
+        return -1;
+    }
+    snprintf(sock_path, sizeof sock_path, "%s", addr.sun_path);
+    listen_fd = fd;
+    if (pthread_create(&control_thread, NULL, control_main, NULL) != 0) {
+        close(fd);
+        unlink(sock_path);
+        listen_fd = -1;
+        return -1;
+    }
+    pthread_detach(control_thread);
+    return 0;
+}
+
+void control_shutdown(void) {
+    atomic_store(&shutting_down, 1);
+    if (listen_fd >= 0) {
+        shutdown(listen_fd, SHUT_RDWR); /* wakes accept() */
+        unlink(sock_path);
+    }
+}

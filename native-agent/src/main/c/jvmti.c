@@ -1,0 +1,305 @@
+/*
+ * JVMTI: capabilities, always-on events (class load/prepare for AsyncGetCallTrace and
+ * jmethodID creation, CompiledMethodLoad for DebugNonSafepoints, thread start/end for timers
+ * and names) and the per-session events (SampledObjectAlloc, MonitorContendedEnter/Entered).
+ */
+#define _GNU_SOURCE
+#include "cprof.h"
+
+#include <string.h>
+#include <time.h>
+
+atomic_int g_vm_dead;
+static atomic_int alloc_on, lock_on;
+static uint64_t lock_threshold_ns;
+
+/* tid -> Java thread name, filled at ThreadStart; ended threads are kept (marked) so the
+ * collector can still name their last samples, and are overwritten first. */
+#define NAME_SLOTS 4096
+typedef struct { int tid; int ended; char name[64]; } tname;
+static tname names[NAME_SLOTS];
+static pthread_mutex_t names_lock = PTHREAD_MUTEX_INITIALIZER;
+
+void agent_on_vm_init(jvmtiEnv *jvmti, JNIEnv *jni, jthread thread); /* agent.c */
+void agent_on_vm_death(void);                                          /* agent.c */
+
+static void name_put(int tid, const char *name) {
+    pthread_mutex_lock(&names_lock);
+    tname *free_slot = NULL, *ended = NULL;
+    for (int i = 0; i < NAME_SLOTS; i++) {
+        if (names[i].tid == tid) {
+            free_slot = &names[i];
+            break;
+        }
+        if (names[i].tid == 0 && free_slot == NULL) free_slot = &names[i];
+        if (names[i].ended && ended == NULL) ended = &names[i];
+    }
+    tname *t = free_slot != NULL ? free_slot : ended;
+    if (t != NULL) {
+        t->tid = tid;
+        t->ended = 0;
+        snprintf(t->name, sizeof t->name, "%s", name);
+    }
+    pthread_mutex_unlock(&names_lock);
+}
+
+static void name_ended(int tid) {
+    pthread_mutex_lock(&names_lock);
+    for (int i = 0; i < NAME_SLOTS; i++) {
+        if (names[i].tid == tid) {
+            names[i].ended = 1;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&names_lock);
+}
+
+/* Java name when we saw the thread start, else the kernel's (15-char) name. */
+int thread_name_of(int tid, char *out, size_t n) {
+    int found = 0;
+    pthread_mutex_lock(&names_lock);
+    for (int i = 0; i < NAME_SLOTS; i++) {
+        if (names[i].tid == tid) {
+            snprintf(out, n, "%s", names[i].name);
+            found = 1;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&names_lock);
+    if (found) return 0;
+    char path[64];
+    snprintf(path, sizeof path, "/proc/self/task/%d/comm", tid);
+    FILE *f = fopen(path, "r");
+    if (f == NULL) return -1;
+    if (fgets(out, (int)n, f) == NULL) {
+        fclose(f);
+        return -1;
+    }
+    fclose(f);
+    out[strcspn(out, "\n")] = '\0';
+    return 0;
+}
+
+static void remember_thread(jvmtiEnv *jvmti, JNIEnv *jni, jthread thread) {
+    jvmtiThreadInfo info;
+    memset(&info, 0, sizeof info);
+    if ((*jvmti)->GetThreadInfo(jvmti, thread, &info) == JVMTI_ERROR_NONE) {
+        if (info.name != NULL) {
+            name_put(cprof_gettid(), info.name);
+            (*jvmti)->Deallocate(jvmti, (unsigned char *)info.name);
+        }
+        if (jni != NULL) {
+            if (info.thread_group != NULL) (*jni)->DeleteLocalRef(jni, info.thread_group);
+            if (info.context_class_loader != NULL) (*jni)->DeleteLocalRef(jni, info.context_class_loader);
+        }
+    }
+}
+
+/* Creating jmethodIDs up front is what lets AsyncGetCallTrace report methods. */
+static void load_method_ids(jvmtiEnv *jvmti, jclass klass) {
+    jint count = 0;
+    jmethodID *methods = NULL;
+    if ((*jvmti)->GetClassMethods(jvmti, klass, &count, &methods) == JVMTI_ERROR_NONE) {
+        (*jvmti)->Deallocate(jvmti, (unsigned char *)methods);
+    }
+}
+
+void jvmti_load_all_method_ids(JNIEnv *jni) {
+    jvmtiEnv *jvmti = g_agent.jvmti;
+    jint count = 0;
+    jclass *classes = NULL;
+    if ((*jvmti)->GetLoadedClasses(jvmti, &count, &classes) != JVMTI_ERROR_NONE) return;
+    for (jint i = 0; i < count; i++) {
+        load_method_ids(jvmti, classes[i]); /* unprepared classes just fail: fine */
+        if (jni != NULL) (*jni)->DeleteLocalRef(jni, classes[i]);
+    }
+    (*jvmti)->Deallocate(jvmti, (unsigned char *)classes);
+}
+
+/* ---- callbacks ---- */
+
+static void JNICALL on_vm_init(jvmtiEnv *jvmti, JNIEnv *jni, jthread thread) {
+    remember_thread(jvmti, jni, thread);
+    sampler_thread_started(cprof_gettid());
+    jvmti_load_all_method_ids(jni);
+    agent_on_vm_init(jvmti, jni, thread);
+}
+
+static void JNICALL on_vm_death(jvmtiEnv *jvmti, JNIEnv *jni) {
+    (void)jvmti;
+    (void)jni;
+    atomic_store(&g_vm_dead, 1);
+    agent_on_vm_death();
+}
+
+static void JNICALL on_class_load(jvmtiEnv *jvmti, JNIEnv *jni, jthread thread, jclass klass) {
+    /* Empty on purpose: AsyncGetCallTrace refuses to walk unless ClassLoad is enabled. */
+    (void)jvmti; (void)jni; (void)thread; (void)klass;
+}
+
+static void JNICALL on_class_prepare(jvmtiEnv *jvmti, JNIEnv *jni, jthread thread, jclass klass) {
+    (void)jni;
+    (void)thread;
+    load_method_ids(jvmti, klass);
+}
+
+static void JNICALL on_compiled_method_load(jvmtiEnv *jvmti, jmethodID method, jint code_size,
+                                            const void *code_addr, jint map_length,
+                                            const jvmtiAddrLocationMap *map, const void *compile_info) {
+    /* Empty on purpose: with this event enabled HotSpot records debug info at non-safepoints
+     * (DebugNonSafepoints), so stacks through inlined code are attributed correctly. */
+    (void)jvmti; (void)method; (void)code_size; (void)code_addr; (void)map_length; (void)map; (void)compile_info;
+}
+
+static __thread int agent_thread_flag; /* not read in signal handlers */
+
+void agent_mark_own_thread(void) {
+    agent_thread_flag = 1;
+}
+
+static void JNICALL on_thread_start(jvmtiEnv *jvmti, JNIEnv *jni, jthread thread) {
+    if (agent_thread_flag) return; /* our collector/control threads are not profiled */
+    remember_thread(jvmti, jni, thread);
+    sampler_thread_started(cprof_gettid());
+}
+
+static void JNICALL on_thread_end(jvmtiEnv *jvmti, JNIEnv *jni, jthread thread) {
+    (void)jvmti; (void)jni; (void)thread;
+    int tid = cprof_gettid();
+    sampler_thread_ended(tid); /* deletes its timer */
+    name_ended(tid);
+}
+
+/* Stack of the current thread (a safe JVMTI context) plus the class name as leaf. */
+static void record_java_event(jvmtiEnv *jvmti, int event, uint64_t weight, jclass klass) {
+    jvmtiFrameInfo frames[MAX_FRAMES];
+    jint count = 0;
+    if ((*jvmti)->GetStackTrace(jvmti, NULL, 0, MAX_FRAMES, frames, &count) != JVMTI_ERROR_NONE) {
+        count = 0;
+    }
+    char *sig = NULL;
+    if (klass != NULL) (*jvmti)->GetClassSignature(jvmti, klass, &sig, NULL);
+    cprof_record *r = ring_claim();
+    if (r != NULL) {
+        r->event = (uint8_t)event;
+        r->tid = cprof_gettid();
+        r->weight = weight;
+        r->num_frames = count;
+        for (jint i = 0; i < count; i++) {
+            r->frames[i].method_id = frames[i].method;
+            r->frames[i].lineno = (jint)frames[i].location; /* bci, -1 for native methods */
+        }
+        snprintf(r->type_name, TYPE_NAME_LEN, "%s", sig != NULL ? sig : "Ljava/lang/Object;");
+        ring_commit(r);
+        sample_count();
+    }
+    if (sig != NULL) (*jvmti)->Deallocate(jvmti, (unsigned char *)sig);
+}
+
+static void JNICALL on_sampled_alloc(jvmtiEnv *jvmti, JNIEnv *jni, jthread thread, jobject object,
+                                     jclass klass, jlong size) {
+    (void)jni; (void)thread; (void)object;
+    if (!atomic_load(&alloc_on) || agent_thread_flag || !sample_enter()) return;
+    record_java_event(jvmti, EV_ALLOC, (uint64_t)size, klass);
+    sample_exit();
+}
+
+static void JNICALL on_contended_enter(jvmtiEnv *jvmti, JNIEnv *jni, jthread thread, jobject object) {
+    (void)jni; (void)object;
+    if (!atomic_load(&lock_on)) return;
+    /* The wait start lives in JVMTI thread-local storage: no table of our own. */
+    (*jvmti)->SetThreadLocalStorage(jvmti, thread, (const void *)(uintptr_t)now_mono_ns());
+}
+
+static void JNICALL on_contended_entered(jvmtiEnv *jvmti, JNIEnv *jni, jthread thread, jobject object) {
+    void *data = NULL;
+    if ((*jvmti)->GetThreadLocalStorage(jvmti, thread, &data) != JVMTI_ERROR_NONE || data == NULL) return;
+    (*jvmti)->SetThreadLocalStorage(jvmti, thread, NULL);
+    uint64_t waited = now_mono_ns() - (uint64_t)(uintptr_t)data;
+    if (!atomic_load(&lock_on) || waited < lock_threshold_ns || !sample_enter()) return;
+    jclass klass = object != NULL ? (*jni)->GetObjectClass(jni, object) : NULL;
+    record_java_event(jvmti, EV_LOCK, waited, klass);
+    if (klass != NULL) (*jni)->DeleteLocalRef(jni, klass);
+    sample_exit();
+}
+
+static void enable(jvmtiEventMode mode, jvmtiEvent ev) {
+    jvmtiError err = (*g_agent.jvmti)->SetEventNotificationMode(g_agent.jvmti, mode, ev, NULL);
+    if (err != JVMTI_ERROR_NONE) cprof_log("cannot %s event %d: error %d", mode == JVMTI_ENABLE ? "enable" : "disable", ev, err);
+}
+
+int jvmti_init(int live) {
+    jvmtiEnv *jvmti = g_agent.jvmti;
+    jvmtiCapabilities potential, want;
+    memset(&potential, 0, sizeof potential);
+    (*jvmti)->GetPotentialCapabilities(jvmti, &potential);
+
+    /* One capability at a time, so a missing one does not cost the others. */
+    memset(&want, 0, sizeof want);
+    want.can_generate_compiled_method_load_events = potential.can_generate_compiled_method_load_events;
+    (*jvmti)->AddCapabilities(jvmti, &want);
+    memset(&want, 0, sizeof want);
+    want.can_get_line_numbers = potential.can_get_line_numbers;
+    g_agent.have_lines_cap = want.can_get_line_numbers && (*jvmti)->AddCapabilities(jvmti, &want) == JVMTI_ERROR_NONE;
+    memset(&want, 0, sizeof want);
+    want.can_generate_sampled_object_alloc_events = potential.can_generate_sampled_object_alloc_events;
+    g_agent.have_alloc_cap = want.can_generate_sampled_object_alloc_events &&
+                             (*jvmti)->AddCapabilities(jvmti, &want) == JVMTI_ERROR_NONE;
+    memset(&want, 0, sizeof want);
+    want.can_generate_monitor_events = potential.can_generate_monitor_events;
+    g_agent.have_monitor_cap = want.can_generate_monitor_events &&
+                               (*jvmti)->AddCapabilities(jvmti, &want) == JVMTI_ERROR_NONE;
+
+    jvmtiEventCallbacks cb;
+    memset(&cb, 0, sizeof cb);
+    cb.VMInit = on_vm_init;
+    cb.VMDeath = on_vm_death;
+    cb.ClassLoad = on_class_load;
+    cb.ClassPrepare = on_class_prepare;
+    cb.CompiledMethodLoad = on_compiled_method_load;
+    cb.ThreadStart = on_thread_start;
+    cb.ThreadEnd = on_thread_end;
+    cb.SampledObjectAlloc = on_sampled_alloc;
+    cb.MonitorContendedEnter = on_contended_enter;
+    cb.MonitorContendedEntered = on_contended_entered;
+    if ((*jvmti)->SetEventCallbacks(jvmti, &cb, sizeof cb) != JVMTI_ERROR_NONE) {
+        cprof_log("SetEventCallbacks failed");
+        return -1;
+    }
+    if (!live) enable(JVMTI_ENABLE, JVMTI_EVENT_VM_INIT);
+    enable(JVMTI_ENABLE, JVMTI_EVENT_VM_DEATH);
+    enable(JVMTI_ENABLE, JVMTI_EVENT_CLASS_LOAD);
+    enable(JVMTI_ENABLE, JVMTI_EVENT_CLASS_PREPARE);
+    enable(JVMTI_ENABLE, JVMTI_EVENT_THREAD_START);
+    enable(JVMTI_ENABLE, JVMTI_EVENT_THREAD_END);
+    if (potential.can_generate_compiled_method_load_events) {
+        enable(JVMTI_ENABLE, JVMTI_EVENT_COMPILED_METHOD_LOAD);
+    }
+    return 0;
+}
+
+int jvmti_session_start(const cprof_options *o) {
+    jvmtiEnv *jvmti = g_agent.jvmti;
+    if ((o->events & EV_BIT(EV_ALLOC)) && g_agent.have_alloc_cap) {
+        (*jvmti)->SetHeapSamplingInterval(jvmti, (jint)(o->alloc_interval > 0x7fffffff ? 0x7fffffff : o->alloc_interval));
+        atomic_store(&alloc_on, 1);
+        enable(JVMTI_ENABLE, JVMTI_EVENT_SAMPLED_OBJECT_ALLOC);
+    }
+    if ((o->events & EV_BIT(EV_LOCK)) && g_agent.have_monitor_cap) {
+        lock_threshold_ns = o->lock_threshold_ns;
+        atomic_store(&lock_on, 1);
+        enable(JVMTI_ENABLE, JVMTI_EVENT_MONITOR_CONTENDED_ENTER);
+        enable(JVMTI_ENABLE, JVMTI_EVENT_MONITOR_CONTENDED_ENTERED);
+    }
+    return 0;
+}
+
+void jvmti_session_stop(void) {
+    if (atomic_exchange(&alloc_on, 0)) {
+        enable(JVMTI_DISABLE, JVMTI_EVENT_SAMPLED_OBJECT_ALLOC);
+    }
+    if (atomic_exchange(&lock_on, 0)) {
+        enable(JVMTI_DISABLE, JVMTI_EVENT_MONITOR_CONTENDED_ENTER);
+        enable(JVMTI_DISABLE, JVMTI_EVENT_MONITOR_CONTENDED_ENTERED);
+    }
+}

@@ -1,0 +1,478 @@
+/*
+ * CPU and wall sampling. CPU: one POSIX timer per thread on its CPU clock
+ * (CLOCK_THREAD_CPUTIME_ID of that tid, SIGEV_THREAD_ID), so a thread is signalled once per
+ * `interval` of the CPU it burns; setitimer(ITIMER_PROF) is the fallback when per-thread
+ * timers cannot be created. Wall: a sampler thread signals up to N threads per tick,
+ * round-robin. The signal handlers call AsyncGetCallTrace and write into the ring; nothing
+ * else (no locks, no allocation, errno preserved).
+ */
+#define _GNU_SOURCE
+#include "cprof.h"
+
+#include <dirent.h>
+#include <dlfcn.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
+#include <time.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+#define CPU_SIGNAL SIGPROF
+#define WALL_SIGNAL SIGVTALRM
+#define MAX_THREADS 4096
+#define RESCAN_NS 500000000ull
+
+typedef struct {
+    JNIEnv *env_id;
+    jint num_frames;
+    cprof_frame *frames;
+} ASGCT_CallTrace;
+typedef void (*agct_fn)(ASGCT_CallTrace *, jint, void *);
+
+/* One known OS thread of this process. tid/java are read by signal handlers. */
+typedef struct {
+    atomic_int tid;       /* 0 = free slot */
+    atomic_int java;      /* 0 unknown, 1 has a JNIEnv, 2 not a Java thread */
+    int has_timer;
+    timer_t timer;
+    int seen;             /* rescan mark */
+} tslot;
+
+static agct_fn agct;
+static tslot slots[MAX_THREADS];
+static atomic_int slots_hw;                 /* slots in use are below this */
+static pthread_mutex_t slots_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static atomic_int session_on;               /* producers may write */
+static atomic_int in_flight;                /* producers currently writing */
+static atomic_int cpu_on, wall_on, use_itimer;
+static uint64_t interval_ns;
+static atomic_ullong wall_weight;
+static atomic_ullong samples;
+static uint32_t wall_per_tick;
+
+static pthread_t sampler_tid;
+static int sampler_running;
+static pthread_mutex_t tick_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t tick_cond;
+static int tick_cond_ready;
+static int stop_requested;
+
+int sampler_init(void) {
+    /* libjvm exports it; RTLD_DEFAULT finds it from a library loaded into the JVM. */
+    agct = (agct_fn)dlsym(RTLD_DEFAULT, "AsyncGetCallTrace");
+    if (agct == NULL) {
+        void *h = dlopen("libjvm.so", RTLD_LAZY | RTLD_NOLOAD);
+        if (h != NULL) {
+            agct = (agct_fn)dlsym(h, "AsyncGetCallTrace");
+        }
+    }
+    return agct != NULL ? 0 : -1;
+}
+
+int sample_enter(void) {
+    atomic_fetch_add(&in_flight, 1);
+    if (!atomic_load(&session_on)) {
+        atomic_fetch_sub(&in_flight, 1);
+        return 0;
+    }
+    return 1;
+}
+
+void sample_exit(void) {
+    atomic_fetch_sub(&in_flight, 1);
+}
+
+void sample_count(void) {
+    atomic_fetch_add_explicit(&samples, 1, memory_order_relaxed);
+}
+
+int sampler_quiet(void) {
+    return atomic_load(&in_flight) == 0;
+}
+
+uint64_t sampler_samples(void) {
+    return atomic_load(&samples);
+}
+
+static uintptr_t pc_of(void *ucontext) {
+    ucontext_t *uc = ucontext;
+    if (uc == NULL) {
+        return 0;
+    }
+#if defined(__x86_64__)
+    return (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
+#elif defined(__aarch64__)
+    return (uintptr_t)uc->uc_mcontext.pc;
+#else
+    return 0;
+#endif
+}
+
+/* Async-signal-safe: a scan of the slot array with atomic loads. */
+static void mark_java(int tid, int java) {
+    int hw = atomic_load_explicit(&slots_hw, memory_order_acquire);
+    for (int i = 0; i < hw; i++) {
+        if (atomic_load_explicit(&slots[i].tid, memory_order_relaxed) == tid) {
+            atomic_store_explicit(&slots[i].java, java ? 1 : 2, memory_order_relaxed);
+            return;
+        }
+    }
+}
+
+static void take_sample(int event, uint64_t weight, void *ucontext) {
+    JNIEnv *env = NULL;
+    int tid = (int)syscall(SYS_gettid);
+    JavaVM *vm = g_agent.vm;
+    /* GetEnv only reads the VM's thread-local current thread: safe in a handler. */
+    if (vm == NULL || (*vm)->GetEnv(vm, (void **)&env, JNI_VERSION_1_6) != JNI_OK) {
+        env = NULL;
+    }
+    mark_java(tid, env != NULL);
+    if (env == NULL && event == EV_WALL) {
+        return; /* wall time of JVM-internal threads is noise */
+    }
+    cprof_record *r = ring_claim();
+    if (r == NULL) {
+        return;
+    }
+    r->event = (uint8_t)event;
+    r->tid = tid;
+    r->weight = weight;
+    r->pc = pc_of(ucontext);
+    if (env != NULL) {
+        ASGCT_CallTrace trace = {env, 0, r->frames};
+        agct(&trace, MAX_FRAMES, ucontext);
+        r->num_frames = trace.num_frames;
+    } else {
+        r->non_java = 1;
+        r->num_frames = 0;
+    }
+    ring_commit(r);
+    sample_count();
+}
+
+static void on_cpu_signal(int sig, siginfo_t *si, void *ucontext) {
+    (void)sig;
+    (void)si;
+    int saved = errno;
+    if (sample_enter()) {
+        if (atomic_load_explicit(&cpu_on, memory_order_relaxed)) {
+            take_sample(EV_CPU, interval_ns, ucontext);
+        }
+        sample_exit();
+    }
+    errno = saved;
+}
+
+static void on_wall_signal(int sig, siginfo_t *si, void *ucontext) {
+    (void)sig;
+    (void)si;
+    int saved = errno;
+    if (sample_enter()) {
+        if (atomic_load_explicit(&wall_on, memory_order_relaxed)) {
+            take_sample(EV_WALL, atomic_load_explicit(&wall_weight, memory_order_relaxed), ucontext);
+        }
+        sample_exit();
+    }
+    errno = saved;
+}
+
+static int install_handlers(void) {
+    static int installed;
+    if (installed) {
+        return 0;
+    }
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_flags = SA_SIGINFO | SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_sigaction = on_cpu_signal;
+    if (sigaction(CPU_SIGNAL, &sa, NULL) != 0) {
+        return -1;
+    }
+    sa.sa_sigaction = on_wall_signal;
+    if (sigaction(WALL_SIGNAL, &sa, NULL) != 0) {
+        return -1;
+    }
+    installed = 1; /* handlers stay: a late signal after stop is ignored by the flags */
+    return 0;
+}
+
+/* ---- thread table (slots_lock held) ---- */
+
+static tslot *slot_find(int tid) {
+    int hw = atomic_load(&slots_hw);
+    for (int i = 0; i < hw; i++) {
+        if (atomic_load(&slots[i].tid) == tid) {
+            return &slots[i];
+        }
+    }
+    return NULL;
+}
+
+static tslot *slot_add(int tid) {
+    tslot *s = slot_find(tid);
+    if (s != NULL) {
+        return s;
+    }
+    int hw = atomic_load(&slots_hw);
+    for (int i = 0; i < hw; i++) {
+        if (atomic_load(&slots[i].tid) == 0) {
+            s = &slots[i];
+            break;
+        }
+    }
+    if (s == NULL) {
+        if (hw >= MAX_THREADS) {
+            return NULL;
+        }
+        s = &slots[hw];
+        atomic_store(&slots_hw, hw + 1);
+    }
+    s->has_timer = 0;
+    s->seen = 1;
+    atomic_store(&s->java, 0);
+    atomic_store(&s->tid, tid);
+    return s;
+}
+
+static void slot_disarm(tslot *s) {
+    if (s->has_timer) {
+        timer_delete(s->timer);
+        s->has_timer = 0;
+    }
+}
+
+static void slot_remove(tslot *s) {
+    slot_disarm(s);
+    atomic_store(&s->tid, 0);
+}
+
+static void slot_arm(tslot *s) {
+    if (s->has_timer || !atomic_load(&cpu_on) || atomic_load(&use_itimer)) {
+        return;
+    }
+    struct sigevent sev;
+    memset(&sev, 0, sizeof sev);
+    sev.sigev_notify = SIGEV_THREAD_ID;
+    sev.sigev_signo = CPU_SIGNAL;
+    sev._sigev_un._tid = atomic_load(&s->tid);
+    /* The CPU-time clock of another thread: MAKE_THREAD_CPUCLOCK(tid, CPUCLOCK_SCHED). */
+    clockid_t clock = (clockid_t)(((~(unsigned int)sev._sigev_un._tid) << 3) | 6);
+    if (timer_create(clock, &sev, &s->timer) != 0) {
+        return; /* the thread is gone, or timers are unavailable (fallback decided at start) */
+    }
+    struct itimerspec its;
+    its.it_interval.tv_sec = (time_t)(interval_ns / 1000000000ull);
+    its.it_interval.tv_nsec = (long)(interval_ns % 1000000000ull);
+    its.it_value = its.it_interval;
+    if (timer_settime(s->timer, 0, &its, NULL) != 0) {
+        timer_delete(s->timer);
+        return;
+    }
+    s->has_timer = 1;
+}
+
+/* Adds threads that appeared, forgets those that exited (so timers never pile up). */
+static void rescan(void) {
+    DIR *d = opendir("/proc/self/task");
+    if (d == NULL) {
+        return;
+    }
+    pthread_mutex_lock(&slots_lock);
+    int hw = atomic_load(&slots_hw);
+    for (int i = 0; i < hw; i++) {
+        slots[i].seen = 0;
+    }
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        int tid = atoi(e->d_name);
+        if (tid <= 0 || agent_is_own_tid(tid)) {
+            continue;
+        }
+        tslot *s = slot_add(tid);
+        if (s != NULL) {
+            s->seen = 1;
+            slot_arm(s);
+        }
+    }
+    hw = atomic_load(&slots_hw);
+    for (int i = 0; i < hw; i++) {
+        if (atomic_load(&slots[i].tid) != 0 && !slots[i].seen) {
+            slot_remove(&slots[i]);
+        }
+    }
+    pthread_mutex_unlock(&slots_lock);
+    closedir(d);
+}
+
+void sampler_thread_started(int tid) {
+    pthread_mutex_lock(&slots_lock);
+    tslot *s = slot_add(tid);
+    if (s != NULL) {
+        atomic_store(&s->java, 1);
+        slot_arm(s);
+    }
+    pthread_mutex_unlock(&slots_lock);
+}
+
+void sampler_thread_ended(int tid) {
+    pthread_mutex_lock(&slots_lock);
+    tslot *s = slot_find(tid);
+    if (s != NULL) {
+        slot_remove(s);
+    }
+    pthread_mutex_unlock(&slots_lock);
+}
+
+/* Signals up to wall_per_tick threads, continuing where the last tick stopped. */
+static void wall_tick(int *cursor) {
+    int pid = getpid();
+    int targets[256];
+    int n = 0, candidates = 0;
+    pthread_mutex_lock(&slots_lock);
+    int hw = atomic_load(&slots_hw);
+    for (int i = 0; i < hw; i++) {
+        int tid = atomic_load(&slots[i].tid);
+        if (tid != 0 && atomic_load(&slots[i].java) != 2) {
+            candidates++;
+        }
+    }
+    int from = hw > 0 ? *cursor % hw : 0;
+    for (int k = 0; k < hw && n < (int)wall_per_tick && n < 256; k++) {
+        int i = (from + k) % hw;
+        int tid = atomic_load(&slots[i].tid);
+        if (tid != 0 && atomic_load(&slots[i].java) != 2) {
+            targets[n++] = tid;
+            *cursor = i + 1; /* the next tick starts after the last thread signalled */
+        }
+    }
+    pthread_mutex_unlock(&slots_lock);
+    if (n == 0) {
+        return;
+    }
+    /* Each thread is seen about once every candidates/n ticks: weight it accordingly. */
+    atomic_store(&wall_weight, interval_ns * (uint64_t)candidates / (uint64_t)n);
+    for (int i = 0; i < n; i++) {
+        syscall(SYS_tgkill, pid, targets[i], WALL_SIGNAL);
+    }
+}
+
+static void *sampler_main(void *arg) {
+    (void)arg;
+    agent_block_signals();
+    agent_register_own_tid(cprof_gettid());
+    pthread_setname_np(pthread_self(), "cprof-sampler");
+    uint64_t next_rescan = now_mono_ns() + RESCAN_NS;
+    int cursor = 0;
+    pthread_mutex_lock(&tick_lock);
+    while (!stop_requested) {
+        uint64_t wait = atomic_load(&wall_on) ? interval_ns : 100000000ull;
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        uint64_t until = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec + wait;
+        ts.tv_sec = (time_t)(until / 1000000000ull);
+        ts.tv_nsec = (long)(until % 1000000000ull);
+        pthread_cond_timedwait(&tick_cond, &tick_lock, &ts);
+        if (stop_requested) {
+            break;
+        }
+        pthread_mutex_unlock(&tick_lock);
+        if (atomic_load(&wall_on)) {
+            wall_tick(&cursor);
+        }
+        if (now_mono_ns() >= next_rescan) {
+            rescan();
+            next_rescan = now_mono_ns() + RESCAN_NS;
+        }
+        pthread_mutex_lock(&tick_lock);
+    }
+    pthread_mutex_unlock(&tick_lock);
+    agent_unregister_own_tid(cprof_gettid());
+    return NULL;
+}
+
+int sampler_start(const cprof_options *o) {
+    interval_ns = o->interval_ns ? o->interval_ns : 10000000ull;
+    wall_per_tick = o->wall_threads ? o->wall_threads : 16;
+    atomic_store(&samples, 0);
+    atomic_store(&use_itimer, 0);
+    atomic_store(&session_on, 1); /* alloc/lock callbacks may write from now on */
+    if (!(o->events & (EV_BIT(EV_CPU) | EV_BIT(EV_WALL)))) {
+        return 0;
+    }
+    if (agct == NULL || install_handlers() != 0) {
+        cprof_log("cpu/wall sampling unavailable: %s", agct == NULL ? "no AsyncGetCallTrace" : strerror(errno));
+        return -1;
+    }
+    atomic_store(&wall_on, (o->events & EV_BIT(EV_WALL)) != 0);
+    if (o->events & EV_BIT(EV_CPU)) {
+        /* Probe per-thread timers on our own thread; fall back to a process-wide itimer. */
+        struct sigevent sev;
+        memset(&sev, 0, sizeof sev);
+        sev.sigev_notify = SIGEV_NONE;
+        timer_t probe;
+        if (timer_create(CLOCK_THREAD_CPUTIME_ID, &sev, &probe) == 0) {
+            timer_delete(probe);
+        } else {
+            atomic_store(&use_itimer, 1);
+            struct itimerval itv;
+            itv.it_interval.tv_sec = (time_t)(interval_ns / 1000000000ull);
+            itv.it_interval.tv_usec = (suseconds_t)(interval_ns % 1000000000ull / 1000);
+            itv.it_value = itv.it_interval;
+            cprof_log("per-thread CPU timers unavailable (%s); using setitimer", strerror(errno));
+            setitimer(ITIMER_PROF, &itv, NULL);
+        }
+        atomic_store(&cpu_on, 1);
+    }
+    rescan(); /* arms timers on every existing thread */
+    stop_requested = 0;
+    if (!tick_cond_ready) {
+        /* Deadlines below are CLOCK_MONOTONIC; the condition variable must use that clock. */
+        pthread_condattr_t attr;
+        pthread_condattr_init(&attr);
+        pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+        pthread_cond_init(&tick_cond, &attr);
+        pthread_condattr_destroy(&attr);
+        tick_cond_ready = 1;
+    }
+    if (pthread_create(&sampler_tid, NULL, sampler_main, NULL) == 0) {
+        sampler_running = 1;
+    }
+    return 0;
+}
+
+void sampler_stop(void) {
+    if (sampler_running) {
+        pthread_mutex_lock(&tick_lock);
+        stop_requested = 1;
+        pthread_cond_signal(&tick_cond);
+        pthread_mutex_unlock(&tick_lock);
+        pthread_join(sampler_tid, NULL);
+        sampler_running = 0;
+    }
+    atomic_store(&session_on, 0);
+    atomic_store(&cpu_on, 0);
+    atomic_store(&wall_on, 0);
+    if (atomic_load(&use_itimer)) {
+        struct itimerval off;
+        memset(&off, 0, sizeof off);
+        setitimer(ITIMER_PROF, &off, NULL);
+    }
+    pthread_mutex_lock(&slots_lock);
+    int hw = atomic_load(&slots_hw);
+    for (int i = 0; i < hw; i++) {
+        slot_disarm(&slots[i]);
+    }
+    pthread_mutex_unlock(&slots_lock);
+    /* Wait (bounded) for producers already inside a handler or callback. */
+    for (int i = 0; i < 1000 && atomic_load(&in_flight) > 0; i++) {
+        struct timespec ts = {0, 1000000};
+        nanosleep(&ts, NULL);
+    }
+}

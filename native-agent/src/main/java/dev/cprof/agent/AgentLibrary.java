@@ -1,0 +1,91 @@
+package dev.cprof.agent;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Locale;
+
+/**
+ * The agent library {@code libcprof.so}, carried in this jar as a resource and extracted once
+ * per content (the file name holds its SHA-256) into a per-user cache directory:
+ * {@code $XDG_CACHE_HOME/cprof} or {@code ~/.cache/cprof}. A JVM keeps a loaded library
+ * mapped, so an extracted file is never rewritten in place: a new build gets a new name.
+ */
+public final class AgentLibrary {
+    /** Resource path of the library for this platform. */
+    public static final String RESOURCE = "/native/linux-x86_64/libcprof.so";
+
+    private static Path extracted;
+
+    private AgentLibrary() {}
+
+    /** The extracted library, extracting it on first use. */
+    public static synchronized Path path() throws IOException {
+        if (extracted == null || !Files.isRegularFile(extracted)) {
+            extracted = extract(cacheDir());
+        }
+        return extracted;
+    }
+
+    /** {@code $XDG_CACHE_HOME/cprof}, else {@code ~/.cache/cprof}. */
+    public static Path cacheDir() {
+        String xdg = System.getenv("XDG_CACHE_HOME");
+        Path base = xdg != null && !xdg.isBlank() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".cache");
+        return base.resolve("cprof");
+    }
+
+    /** Extracts into {@code dir} unless a file with the same content is already there. */
+    public static Path extract(Path dir) throws IOException {
+        checkPlatform();
+        byte[] bytes;
+        try (InputStream in = AgentLibrary.class.getResourceAsStream(RESOURCE)) {
+            if (in == null) {
+                throw new IOException("agent library " + RESOURCE + " is missing from the classpath (native-agent not built?)");
+            }
+            bytes = in.readAllBytes();
+        }
+        String sha = sha256(bytes);
+        Path target = dir.resolve("libcprof-" + sha.substring(0, 16) + ".so");
+        if (Files.isRegularFile(target) && sha.equals(sha256(Files.readAllBytes(target)))) {
+            return target;
+        }
+        Files.createDirectories(dir);
+        Path tmp = Files.createTempFile(dir, "libcprof-", ".tmp");
+        try {
+            Files.write(tmp, bytes);
+            // Readable by all: a target JVM may run as another user (attach through jattach).
+            Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxr-xr-x"));
+            try {
+                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+        return target;
+    }
+
+    private static void checkPlatform() throws IOException {
+        String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
+        String arch = System.getProperty("os.arch", "");
+        if (!os.contains("linux") || !(arch.equals("amd64") || arch.equals("x86_64"))) {
+            throw new IOException("the cprof agent is built for linux-x86_64 only, not " + os + "/" + arch);
+        }
+    }
+
+    static String sha256(byte[] bytes) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is always available", e);
+        }
+    }
+}

@@ -1,0 +1,189 @@
+package dev.cprof.agent;
+
+import dev.cprof.agent.AttachException.Reason;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Loads the agent library into a running JVM. Primary route: the jattach tool, which handles
+ * other uids and containers; fallback: the JDK Attach API (same user, same namespaces). Every
+ * failure becomes an {@link AttachException} naming the case.
+ */
+public final class Attacher {
+    private static final long JATTACH_TIMEOUT_S = 30;
+    private final Path library;
+    private final String jattach;
+
+    public Attacher(Path library) {
+        this(library, findJattach());
+    }
+
+    /** {@code jattach} null forces the Attach API. */
+    public Attacher(Path library, String jattach) {
+        this.library = library;
+        this.jattach = jattach;
+    }
+
+    /** The jattach executable on PATH, or null. */
+    public static String findJattach() {
+        String path = System.getenv("PATH");
+        for (String dir : (path == null ? "/usr/bin:/usr/local/bin" : path).split(":")) {
+            Path p = Path.of(dir.isEmpty() ? "." : dir, "jattach");
+            if (Files.isExecutable(p)) {
+                return p.toString();
+            }
+        }
+        return null;
+    }
+
+    public String method() {
+        return jattach != null ? "jattach" : "attach-api";
+    }
+
+    /** Checks the target, then loads the agent with {@code options}. */
+    public void attach(long pid, String options) throws AttachException {
+        JvmProcess target = new JvmProcess(pid);
+        check(target);
+        String path = libraryPathFor(target);
+        if (jattach != null) {
+            viaJattach(target, path, options);
+        } else {
+            viaAttachApi(target, path, options);
+        }
+    }
+
+    /** The distinct reasons a target cannot be attached, found before trying. */
+    static void check(JvmProcess target) throws AttachException {
+        long pid = target.pid();
+        if (!target.alive()) {
+            throw new AttachException(Reason.NO_SUCH_PROCESS, pid, "no such process: " + pid);
+        }
+        int selfUid = JvmProcess.selfUid();
+        int uid;
+        boolean jvm;
+        try {
+            uid = target.uid();
+            jvm = target.isJvm();
+        } catch (java.nio.file.AccessDeniedException e) {
+            throw new AttachException(Reason.PERMISSION_DENIED, pid, "permission denied: cannot inspect process " + pid);
+        } catch (IOException e) {
+            throw gone(target, e.getMessage());
+        }
+        if (selfUid != 0 && uid != selfUid) {
+            throw new AttachException(Reason.PERMISSION_DENIED, pid,
+                    "permission denied: process " + pid + " belongs to uid " + uid + " (run cprof as that user or as root)");
+        }
+        if (!jvm) {
+            throw new AttachException(Reason.NOT_A_JVM, pid, "process " + pid + " is not a JVM (" + abbreviate(target.commandLine()) + ")");
+        }
+        if (target.commandLine().contains("-XX:+DisableAttachMechanism")) {
+            throw new AttachException(Reason.ATTACH_DISABLED, pid,
+                    "attach is disabled in JVM " + pid + " (-XX:+DisableAttachMechanism); start it with -agentpath instead");
+        }
+    }
+
+    /** Where the target finds the library: our path, or a copy inside its container's root. */
+    private String libraryPathFor(JvmProcess target) throws AttachException {
+        if (!target.otherMountNamespace()) {
+            return library.toString();
+        }
+        String name = library.getFileName().toString();
+        Path inside = Path.of("/tmp", name);
+        Path copy = target.root().resolve("tmp").resolve(name);
+        try {
+            if (!Files.exists(copy) || Files.size(copy) != Files.size(library)) {
+                Path tmp = copy.resolveSibling(name + ".tmp" + ProcessHandle.current().pid());
+                Files.copy(library, tmp, StandardCopyOption.REPLACE_EXISTING);
+                Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("r-xr-xr-x"));
+                Files.move(tmp, copy, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } catch (IOException e) {
+            throw new AttachException(Reason.ATTACH_FAILED, target.pid(),
+                    "cannot copy the agent into the container of JVM " + target.pid() + ": " + e.getMessage());
+        }
+        return inside.toString();
+    }
+
+    private void viaJattach(JvmProcess target, String path, String options) throws AttachException {
+        List<String> cmd = new ArrayList<>(List.of(jattach, Long.toString(target.pid()), "load", path, "true"));
+        if (!options.isEmpty()) {
+            cmd.add(options);
+        }
+        String output;
+        int exit;
+        try {
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            if (!p.waitFor(JATTACH_TIMEOUT_S, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw failed(target, "jattach did not finish within " + JATTACH_TIMEOUT_S + " s");
+            }
+            output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+            exit = p.exitValue();
+        } catch (IOException e) {
+            throw failed(target, "cannot run jattach: " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw failed(target, "interrupted");
+        }
+        if (exit == 0) {
+            return;
+        }
+        if (!target.alive()) {
+            throw gone(target, output);
+        }
+        // jattach prints "JVM response code = 0" and then Agent_OnAttach's result on its own line.
+        if (output.contains("JVM response code = 0")) {
+            throw new AttachException(Reason.AGENT_LOAD_FAILED, target.pid(),
+                    "the agent failed to load in JVM " + target.pid() + ": " + lastLine(output));
+        }
+        if (output.contains("Permission denied") || output.contains("Operation not permitted")) {
+            throw new AttachException(Reason.PERMISSION_DENIED, target.pid(), "permission denied attaching to JVM " + target.pid() + ": " + lastLine(output));
+        }
+        throw failed(target, lastLine(output));
+    }
+
+    private void viaAttachApi(JvmProcess target, String path, String options) throws AttachException {
+        try {
+            com.sun.tools.attach.VirtualMachine vm = com.sun.tools.attach.VirtualMachine.attach(Long.toString(target.pid()));
+            try {
+                vm.loadAgentPath(path, options.isEmpty() ? null : options);
+            } finally {
+                vm.detach();
+            }
+        } catch (com.sun.tools.attach.AgentLoadException | com.sun.tools.attach.AgentInitializationException e) {
+            throw new AttachException(Reason.AGENT_LOAD_FAILED, target.pid(), "the agent failed to load in JVM " + target.pid() + ": " + e.getMessage());
+        } catch (com.sun.tools.attach.AttachNotSupportedException | IOException e) {
+            if (!target.alive()) {
+                throw gone(target, e.getMessage());
+            }
+            throw failed(target, String.valueOf(e.getMessage()));
+        }
+    }
+
+    private static AttachException gone(JvmProcess target, String detail) {
+        if (!target.alive()) {
+            return new AttachException(Reason.JVM_EXITED, target.pid(), "JVM " + target.pid() + " exited during attach");
+        }
+        return new AttachException(Reason.ATTACH_FAILED, target.pid(), "cannot attach to JVM " + target.pid() + ": " + detail);
+    }
+
+    private static AttachException failed(JvmProcess target, String detail) {
+        return gone(target, detail);
+    }
+
+    private static String lastLine(String s) {
+        String[] lines = s.strip().split("\n");
+        return lines.length == 0 ? "" : lines[lines.length - 1].strip();
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() <= 60 ? s : s.substring(0, 57) + "...";
+    }
+}

@@ -1,0 +1,82 @@
+package dev.cprof.agent;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.cprof.wire.proto.Batch;
+import dev.cprof.wire.proto.EventType;
+import dev.cprof.wire.proto.Frame;
+import dev.cprof.wire.proto.Sample;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
+
+/**
+ * Rebuilds one stream's stacks from its batches' dictionary deltas, checking as it goes that
+ * the bases, sequence numbers and ids are consistent.
+ */
+final class DecodedProfile {
+    final List<String> strings = new ArrayList<>();
+    final List<Frame> frames = new ArrayList<>();
+    final List<List<Integer>> stacks = new ArrayList<>();
+    /** "frame;frame;..." root first -> {count, weight}, per event. */
+    final Map<EventType, Map<List<String>, long[]>> samples = new HashMap<>();
+    long batches;
+    long droppedBufferFull;
+
+    void add(Batch b) {
+        assertEquals(batches + 1, b.getSequence(), "batch sequence");
+        batches++;
+        assertEquals(strings.size(), b.getStringBase(), "string_base");
+        assertEquals(frames.size(), b.getFrameBase(), "frame_base");
+        assertEquals(stacks.size(), b.getStackBase(), "stack_base");
+        strings.addAll(b.getNewStringsList());
+        for (Frame f : b.getNewFramesList()) {
+            assertTrue(f.getName() < strings.size(), "frame name id in range");
+            frames.add(f);
+        }
+        for (var s : b.getNewStacksList()) {
+            for (int id : s.getFramesList()) {
+                assertTrue(id < frames.size(), "stack frame id in range");
+            }
+            stacks.add(s.getFramesList());
+        }
+        for (Sample s : b.getSamplesList()) {
+            assertTrue(s.getStack() < stacks.size(), "sample stack id in range");
+            List<String> names = new ArrayList<>();
+            for (int id : stacks.get(s.getStack())) {
+                names.add(strings.get(frames.get(id).getName()));
+            }
+            long[] cw = samples.computeIfAbsent(s.getEvent(), k -> new HashMap<>()).computeIfAbsent(names, k -> new long[2]);
+            cw[0] += s.getCount();
+            cw[1] += s.getWeight();
+        }
+        droppedBufferFull += b.getDropped().getBufferFull();
+    }
+
+    /** Sum of counts (weight=false) or weights of the event's stacks matching {@code p}. */
+    long sum(EventType event, Predicate<List<String>> p, boolean weight) {
+        long total = 0;
+        for (var e : samples.getOrDefault(event, Map.of()).entrySet()) {
+            if (p.test(e.getKey())) {
+                total += e.getValue()[weight ? 1 : 0];
+            }
+        }
+        return total;
+    }
+
+    static Predicate<List<String>> contains(String frameName) {
+        return stack -> stack.contains(frameName);
+    }
+
+    String dump(EventType event, int max) {
+        StringBuilder sb = new StringBuilder();
+        samples.getOrDefault(event, Map.of()).entrySet().stream()
+                .sorted((a, b) -> Long.compare(b.getValue()[0], a.getValue()[0]))
+                .limit(max)
+                .forEach(e -> sb.append(e.getValue()[0]).append(' ').append(String.join(";", e.getKey())).append('\n'));
+        return sb.toString();
+    }
+}

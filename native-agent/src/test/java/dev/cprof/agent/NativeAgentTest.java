@@ -1,0 +1,313 @@
+package dev.cprof.agent;
+
+import static dev.cprof.agent.DecodedProfile.contains;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.cprof.agent.workload.AllocSplit;
+import dev.cprof.agent.workload.CpuSplit;
+import dev.cprof.agent.workload.Light;
+import dev.cprof.agent.workload.SleepLock;
+import dev.cprof.wire.FrameReader;
+import dev.cprof.wire.proto.Envelope;
+import dev.cprof.wire.proto.EventType;
+import dev.cprof.wire.proto.InstanceInfo;
+import dev.cprof.wire.proto.StartRequest;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** The agent in real JVMs (every installed JDK): accuracy, protocol, stop, re-attach, limits. */
+class NativeAgentTest {
+    /** Attach/profile/stop cycles on one JVM in {@link #reattachCycles}. */
+    static final int REATTACH_CYCLES = Integer.getInteger("cprof.test.reattachCycles", 50);
+    static final String WORKLOAD = "dev.cprof.agent.workload.";
+    static final long MS = 1_000_000L;
+
+    static Path lib;
+
+    @BeforeAll
+    static void extractLibrary() throws IOException {
+        lib = AgentLibrary.extract(Path.of("target", "agent-cache").toAbsolutePath());
+    }
+
+    static StartRequest.Builder request(EventType... events) {
+        StartRequest.Builder b = StartRequest.newBuilder().setSessionId("test").setIntervalNs(10 * MS);
+        for (EventType e : events) {
+            b.addEvents(e);
+        }
+        return b;
+    }
+
+    /** Reads batches for at least {@code min}, until {@code enough} or {@code max}, then stops and drains. */
+    static DecodedProfile collect(AgentClient c, Duration min, Duration max, Predicate<DecodedProfile> enough) throws IOException {
+        DecodedProfile p = new DecodedProfile();
+        long start = System.nanoTime();
+        boolean stopped = false;
+        Envelope e;
+        while ((e = c.next()) != null) {
+            if (e.hasBatch()) {
+                p.add(e.getBatch());
+            }
+            if (e.hasError()) {
+                throw new AssertionError("agent error: " + e.getError().getMessage());
+            }
+            long elapsed = System.nanoTime() - start;
+            if (!stopped && elapsed >= min.toNanos() && (enough.test(p) || elapsed >= max.toNanos())) {
+                c.stop();
+                stopped = true;
+            }
+        }
+        assertTrue(stopped, "the agent closed the stream before Stop");
+        return p;
+    }
+
+    @ParameterizedTest
+    @MethodSource("dev.cprof.agent.Jdks#all")
+    void cpuSharesFollowCpuTime(Path java) throws Exception {
+        try (TargetJvm jvm = TargetJvm.start(java, List.of(), CpuSplit.class)) {
+            jvm.attach(lib, "service=cpu-test");
+            try (AgentClient c = AgentClient.connect(jvm.pid(), Duration.ofSeconds(10))) {
+                InstanceInfo info = c.start(request(EventType.CPU).build());
+                assertEquals(jvm.pid(), info.getPid());
+                assertEquals("cpu-test", info.getService());
+                assertEquals(CpuSplit.class.getName(), info.getMainClass());
+                assertFalse(info.getJdkVersion().isEmpty());
+                Predicate<List<String>> a = contains(WORKLOAD + "CpuSplit.hotA");
+                Predicate<List<String>> b = contains(WORKLOAD + "CpuSplit.hotB");
+                DecodedProfile p = collect(c, Duration.ofSeconds(4), Duration.ofSeconds(25),
+                        d -> d.sum(EventType.CPU, a.or(b), false) >= 600);
+                long na = p.sum(EventType.CPU, a, false);
+                long nb = p.sum(EventType.CPU, b, false);
+                double share = 100.0 * na / (na + nb);
+                System.out.printf("cpu %s: hotA %d, hotB %d samples, share of hotA %.1f%%%n", java, na, nb, share);
+                assertTrue(na + nb >= 100, () -> "too few samples: " + p.dump(EventType.CPU, 10));
+                assertEquals(75.0, share, 5.0, () -> p.dump(EventType.CPU, 10));
+                assertEquals(10 * MS * p.sum(EventType.CPU, s -> true, false), p.sum(EventType.CPU, s -> true, true),
+                        "cpu weight = interval per sample");
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("dev.cprof.agent.Jdks#all")
+    void agentpathStartWritesFile(Path java, @TempDir Path dir) throws Exception {
+        Path out = dir.resolve("profile.bin");
+        String opts = "service=from-start,start=cpu,interval=5ms,file=" + out;
+        try (TargetJvm jvm = TargetJvm.start(java, List.of("-agentpath:" + lib + "=" + opts), CpuSplit.class, "3000")) {
+            assertEquals(0, jvm.waitFor(60), jvm.output());
+        }
+        DecodedProfile p = new DecodedProfile();
+        InstanceInfo info = null;
+        try (InputStream in = Files.newInputStream(out)) {
+            FrameReader r = new FrameReader(in, false);
+            Envelope e;
+            while ((e = r.read()) != null) {
+                if (e.hasInstance()) {
+                    info = e.getInstance();
+                } else if (e.hasBatch()) {
+                    p.add(e.getBatch());
+                }
+            }
+        }
+        assertNotNull(info, "InstanceInfo first in the file");
+        assertEquals("from-start", info.getService());
+        assertTrue(p.batches >= 2, "batches: " + p.batches);
+        long hot = p.sum(EventType.CPU, contains(WORKLOAD + "CpuSplit.hotA").or(contains(WORKLOAD + "CpuSplit.hotB")), false);
+        System.out.printf("agentpath %s: %d batches, %d hot samples%n", java, p.batches, hot);
+        assertTrue(hot > 20, () -> p.dump(EventType.CPU, 10));
+        assertTrue(p.sum(EventType.CPU, contains(WORKLOAD + "CpuSplit.main"), false) > 0);
+    }
+
+    @ParameterizedTest
+    @MethodSource("dev.cprof.agent.Jdks#all")
+    void allocSharesFollowBytes(Path java) throws Exception {
+        try (TargetJvm jvm = TargetJvm.start(java, List.of(), AllocSplit.class)) {
+            jvm.attach(lib, "");
+            try (AgentClient c = AgentClient.connect(jvm.pid(), Duration.ofSeconds(10))) {
+                c.start(request(EventType.ALLOC).setAllocIntervalBytes(32 * 1024).build());
+                Predicate<List<String>> a = contains(WORKLOAD + "AllocSplit.allocA");
+                Predicate<List<String>> b = contains(WORKLOAD + "AllocSplit.allocB");
+                DecodedProfile p = collect(c, Duration.ofSeconds(3), Duration.ofSeconds(20),
+                        d -> d.sum(EventType.ALLOC, a.or(b), false) >= 600);
+                long wa = p.sum(EventType.ALLOC, a, true);
+                long wb = p.sum(EventType.ALLOC, b, true);
+                double share = 100.0 * wa / (wa + wb);
+                System.out.printf("alloc %s: allocA %d B, allocB %d B (%d samples), share of allocA %.1f%%%n",
+                        java, wa, wb, p.sum(EventType.ALLOC, a.or(b), false), share);
+                assertEquals(70.0, share, 7.0, () -> p.dump(EventType.ALLOC, 10));
+                // the allocated type is the leaf frame
+                assertTrue(p.sum(EventType.ALLOC, s -> s.get(s.size() - 1).equals("byte[]") && a.test(s), false) > 0,
+                        () -> p.dump(EventType.ALLOC, 10));
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("dev.cprof.agent.Jdks#all")
+    void wallShowsSleepAndLockShowsContention(Path java) throws Exception {
+        try (TargetJvm jvm = TargetJvm.start(java, List.of(), SleepLock.class)) {
+            jvm.attach(lib, "");
+            try (AgentClient c = AgentClient.connect(jvm.pid(), Duration.ofSeconds(10))) {
+                c.start(request(EventType.WALL, EventType.LOCK).setThreads(true).build());
+                DecodedProfile p = collect(c, Duration.ofSeconds(3), Duration.ofSeconds(15),
+                        d -> d.sum(EventType.LOCK, s -> true, false) >= 5);
+                Predicate<List<String>> sleeping = contains(WORKLOAD + "SleepLock.sleepyMethod").and(contains("java.lang.Thread.sleep"));
+                long wall = p.sum(EventType.WALL, sleeping, false);
+                Predicate<List<String>> contended = contains(WORKLOAD + "SleepLock.contendedMethod")
+                        .and(s -> s.get(s.size() - 1).equals(WORKLOAD + "SleepLock$LockBox"));
+                long locks = p.sum(EventType.LOCK, contended, false);
+                long waited = p.sum(EventType.LOCK, contended, true);
+                System.out.printf("wall/lock %s: %d wall samples in sleepyMethod, %d contended enters, %d ms waited%n",
+                        java, wall, locks, waited / MS);
+                assertTrue(wall > 0, () -> p.dump(EventType.WALL, 10));
+                assertTrue(p.sum(EventType.WALL, sleeping.and(s -> s.get(0).equals("[sleeper]")), false) > 0,
+                        () -> "thread name as root: " + p.dump(EventType.WALL, 10));
+                assertTrue(locks > 0, () -> p.dump(EventType.LOCK, 10));
+                assertTrue(waited / locks >= 10 * MS, "each recorded wait is over the 10 ms threshold");
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("dev.cprof.agent.Jdks#all")
+    void droppedConnectionStopsWithinASecond(Path java) throws Exception {
+        try (TargetJvm jvm = TargetJvm.start(java, List.of(), Light.class)) {
+            jvm.attach(lib, "");
+            Path socket = AgentClient.socketPath(jvm.pid());
+            AgentClient c = AgentClient.connect(jvm.pid(), Duration.ofSeconds(10));
+            assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(socket)), "socket mode");
+            c.start(request(EventType.CPU, EventType.WALL, EventType.ALLOC).build());
+            assertNotNull(c.next());
+            assertTrue(jvm.threadNames().contains("cprof-sampler"), () -> "sampler runs: " + names(jvm));
+            c.close(); // no Stop
+            long start = System.nanoTime();
+            while (agentWorkers(jvm) && System.nanoTime() - start < 5_000 * MS) {
+                Thread.sleep(20);
+            }
+            long ms = (System.nanoTime() - start) / MS;
+            System.out.printf("drop %s: sampling threads gone %d ms after the close%n", java, ms);
+            assertFalse(agentWorkers(jvm), () -> "still sampling: " + names(jvm));
+            assertTrue(ms <= 1_200, "stopped in " + ms + " ms");
+            // back to idle: a new client gets a status, then a new session
+            try (AgentClient again = AgentClient.connect(jvm.pid(), Duration.ofSeconds(5))) {
+                again.requestStatus();
+                Envelope status = again.next();
+                assertTrue(status.hasStatus(), status.toString());
+                assertFalse(status.getStatus().getProfiling());
+                again.start(request(EventType.CPU).setFlushIntervalMs(200).build());
+                DecodedProfile p = collect(again, Duration.ofMillis(500), Duration.ofSeconds(5), d -> d.batches >= 2);
+                assertTrue(p.batches >= 2);
+            }
+            // a malformed frame gets an Error, and the agent keeps serving
+            try (SocketChannel raw = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+                raw.connect(UnixDomainSocketAddress.of(socket));
+                raw.write(ByteBuffer.wrap(new byte[] {3, (byte) 0xff, (byte) 0xff, (byte) 0xff}));
+                Envelope err = new FrameReader(Channels.newInputStream(raw), false).read();
+                assertTrue(err != null && err.hasError(), String.valueOf(err));
+            }
+            try (AgentClient again = AgentClient.connect(jvm.pid(), Duration.ofSeconds(5))) {
+                again.requestStatus();
+                assertTrue(again.next().hasStatus());
+            }
+            assertTrue(jvm.isAlive());
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("dev.cprof.agent.Jdks#all")
+    void reattachCycles(Path java) throws Exception {
+        // A pre-touched heap keeps the target's own RSS flat, so growth is the agent's.
+        List<String> flatRss = List.of("-Xmx64m", "-Xmn4m", "-XX:+AlwaysPreTouch");
+        try (TargetJvm jvm = TargetJvm.start(java, flatRss, Light.class)) {
+            long rssAfterFirst = 0;
+            long t0 = System.nanoTime();
+            for (int i = 0; i < REATTACH_CYCLES; i++) {
+                jvm.attach(lib, ""); // the second and later attaches reuse the loaded agent
+                try (AgentClient c = AgentClient.connect(jvm.pid(), Duration.ofSeconds(10))) {
+                    c.start(request(EventType.CPU, EventType.ALLOC, EventType.LOCK).setFlushIntervalMs(100).build());
+                    DecodedProfile p = collect(c, Duration.ZERO, Duration.ofSeconds(5), d -> d.batches >= 2);
+                    assertTrue(p.batches >= 2);
+                }
+                if (i == 0) {
+                    rssAfterFirst = jvm.rssKb();
+                } else if (i % 10 == 9) {
+                    System.out.printf("reattach %s: cycle %d RSS %d KiB%n", java, i + 1, jvm.rssKb());
+                }
+            }
+            long rssEnd = jvm.rssKb();
+            long controls = jvm.threadNames().stream().filter("cprof-control"::equals).count();
+            System.out.printf("reattach %s: %d cycles in %d ms, RSS %d -> %d KiB%n", java, REATTACH_CYCLES,
+                    (System.nanoTime() - t0) / MS, rssAfterFirst, rssEnd);
+            assertTrue(jvm.isAlive());
+            assertEquals(1, controls, "one control thread however many attaches");
+            assertTrue(rssEnd - rssAfterFirst < 5 * 1024, "RSS grew " + (rssEnd - rssAfterFirst) + " KiB");
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("dev.cprof.agent.Jdks#all")
+    void dictionaryDeltasStartOverPerConnection(Path java) throws Exception {
+        try (TargetJvm jvm = TargetJvm.start(java, List.of(), Light.class)) {
+            jvm.attach(lib, "");
+            for (int round = 0; round < 2; round++) {
+                try (AgentClient c = AgentClient.connect(jvm.pid(), Duration.ofSeconds(10))) {
+                    c.start(request(EventType.CPU, EventType.ALLOC).setFlushIntervalMs(250).setLines(true).build());
+                    // DecodedProfile.add checks: sequence from 1, bases = entries so far, ids in range
+                    DecodedProfile p = collect(c, Duration.ofSeconds(1), Duration.ofSeconds(5), d -> d.batches >= 4);
+                    assertTrue(p.batches >= 4);
+                    Set<String> unique = new HashSet<>(p.strings);
+                    assertEquals(p.strings.size(), unique.size(), "each string sent once per stream");
+                    Set<String> frames = new HashSet<>();
+                    for (var f : p.frames) {
+                        assertTrue(frames.add(p.strings.get(f.getName()) + ":" + f.getKind() + ":" + f.getLine()), "each frame once");
+                    }
+                    assertTrue(p.frames.stream().anyMatch(f -> f.getLine() > 0), "line numbers with lines=true");
+                }
+            }
+        }
+    }
+
+    @Test
+    void libraryIsExtractedOnceByContent(@TempDir Path dir) throws IOException {
+        Path a = AgentLibrary.extract(dir);
+        Path b = AgentLibrary.extract(dir);
+        assertEquals(a, b);
+        assertTrue(a.getFileName().toString().matches("libcprof-[0-9a-f]{16}\\.so"));
+        try (var files = Files.list(dir)) {
+            assertEquals(1, files.count(), "no temporary files left");
+        }
+    }
+
+    private static boolean agentWorkers(TargetJvm jvm) throws IOException {
+        List<String> n = jvm.threadNames();
+        return n.contains("cprof-sampler") || n.contains("cprof-collector");
+    }
+
+    private static String names(TargetJvm jvm) {
+        try {
+            return jvm.threadNames().toString();
+        } catch (IOException e) {
+            return e.toString();
+        }
+    }
+}

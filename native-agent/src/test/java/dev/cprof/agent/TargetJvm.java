@@ -1,0 +1,140 @@
+package dev.cprof.agent;
+
+import com.sun.tools.attach.VirtualMachine;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/** A real JVM running one workload class of the test classpath. */
+final class TargetJvm implements AutoCloseable {
+    private final Process process;
+    private final StringBuffer output = new StringBuffer();
+
+    private TargetJvm(Process process) {
+        this.process = process;
+    }
+
+    static Path testClasses() {
+        try {
+            return Path.of(TargetJvm.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Starts {@code java [jvmArgs] -cp test-classes mainClass args} and waits for its "ready" line. */
+    static TargetJvm start(Path java, List<String> jvmArgs, Class<?> mainClass, String... args) throws IOException {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(java.toString());
+        cmd.add("-Xmx256m");
+        cmd.add("-XX:+UseSerialGC"); // fewer JVM threads on a small machine
+        cmd.addAll(jvmArgs);
+        cmd.add("-cp");
+        cmd.add(testClasses().toString());
+        cmd.add(mainClass.getName());
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        TargetJvm jvm = new TargetJvm(p);
+        CompletableFuture<Boolean> ready = new CompletableFuture<>();
+        Thread pump = new Thread(() -> {
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = r.readLine()) != null) {
+                    jvm.output.append(line).append('\n');
+                    if (line.equals("ready")) {
+                        ready.complete(true);
+                    }
+                }
+            } catch (IOException e) {
+                // process gone
+            }
+            ready.complete(false);
+        }, "target-output");
+        pump.setDaemon(true);
+        pump.start();
+        try {
+            if (!ready.get(60, TimeUnit.SECONDS)) {
+                throw new IOException("target JVM did not start: " + jvm.output);
+            }
+        } catch (Exception e) {
+            p.destroyForcibly();
+            throw new IOException("target JVM did not get ready: " + jvm.output, e);
+        }
+        return jvm;
+    }
+
+    long pid() {
+        return process.pid();
+    }
+
+    boolean isAlive() {
+        return process.isAlive();
+    }
+
+    String output() {
+        return output.toString();
+    }
+
+    int waitFor(long seconds) throws InterruptedException {
+        if (!process.waitFor(seconds, TimeUnit.SECONDS)) {
+            throw new IllegalStateException("target JVM did not exit in " + seconds + " s");
+        }
+        return process.exitValue();
+    }
+
+    /** Dynamic attach through the JDK Attach API. */
+    void attach(Path library, String options) throws Exception {
+        VirtualMachine vm = VirtualMachine.attach(Long.toString(pid()));
+        try {
+            vm.loadAgentPath(library.toString(), options);
+        } finally {
+            vm.detach();
+        }
+    }
+
+    /** Resident set size in KiB. */
+    long rssKb() throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid()), "status"))) {
+            if (line.startsWith("VmRSS:")) {
+                return Long.parseLong(line.replaceAll("[^0-9]", ""));
+            }
+        }
+        throw new IOException("no VmRSS for " + pid());
+    }
+
+    /** Names of the JVM's threads (the kernel's 15-character names). */
+    List<String> threadNames() throws IOException {
+        List<String> names = new ArrayList<>();
+        try (var tasks = Files.list(Path.of("/proc", Long.toString(pid()), "task"))) {
+            for (Path t : (Iterable<Path>) tasks::iterator) {
+                try {
+                    names.add(Files.readString(t.resolve("comm")).trim());
+                } catch (IOException e) {
+                    // thread exited meanwhile
+                }
+            }
+        }
+        return names;
+    }
+
+    @Override
+    public void close() {
+        process.destroy();
+        try {
+            if (!process.waitFor(5, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+            }
+        } catch (InterruptedException e) {
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
+        }
+    }
+}
