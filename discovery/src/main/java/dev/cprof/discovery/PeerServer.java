@@ -1,0 +1,150 @@
+package dev.cprof.discovery;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import javax.net.ssl.SSLServerSocket;
+import org.apache.curator.framework.CuratorFramework;
+
+/**
+ * The peer's TCP listener. Loopback without a token answers every local client; any other
+ * listener must authenticate (token or mutual TLS) or it refuses to start, so a peer is never
+ * open to the network by accident.
+ */
+public final class PeerServer implements AutoCloseable {
+    /** Enough for every CLI of a team at once; more clients wait in the accept backlog. */
+    private static final int MAX_CONNECTIONS = 64;
+
+    private final InetSocketAddress listen;
+    private final PeerSecurity security;
+    private final InstanceDirectory directory;
+    private final AgentConnector agents;
+    private final CuratorFramework zk;
+    private final NonceLedger ledger = new NonceLedger();
+    private final Set<PeerConnection> connections = ConcurrentHashMap.newKeySet();
+    private ServerSocket server;
+    private Thread acceptor;
+
+    /** {@code zk} may be null: then sessions are not watched (the connection bounds them). */
+    public PeerServer(InetSocketAddress listen, PeerSecurity security, InstanceDirectory directory,
+                      AgentConnector agents, CuratorFramework zk) {
+        this.listen = listen;
+        this.security = security;
+        this.directory = directory;
+        this.agents = agents;
+        this.zk = zk;
+    }
+
+    /** Parses {@code HOST:PORT}, {@code [v6]:PORT} or {@code PORT} (loopback). */
+    public static InetSocketAddress parseListen(String spec) {
+        String host = "127.0.0.1";
+        String port = spec;
+        int colon = spec.lastIndexOf(':');
+        if (colon >= 0) {
+            host = spec.substring(0, colon);
+            port = spec.substring(colon + 1);
+            if (host.startsWith("[") && host.endsWith("]")) {
+                host = host.substring(1, host.length() - 1);
+            }
+        }
+        try {
+            int p = Integer.parseInt(port);
+            if (p < 0 || p > 65535) {
+                throw new NumberFormatException();
+            }
+            return new InetSocketAddress(host.isEmpty() ? "0.0.0.0" : host, p);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--listen must be HOST:PORT, got '" + spec + "'");
+        }
+    }
+
+    public synchronized PeerServer start() throws IOException {
+        InetAddress addr = listen.getAddress();
+        if (addr == null) {
+            throw new IOException("cannot resolve listen address " + listen.getHostString());
+        }
+        if (!addr.isLoopbackAddress() && security.mode() == PeerRecord.AuthMode.NONE) {
+            throw new IOException("refusing to listen on " + listen.getHostString()
+                    + " without authentication: give --token-file or --tls-cert/--tls-key/--tls-ca, or listen on 127.0.0.1");
+        }
+        if (security.tls() != null) {
+            SSLServerSocket s = (SSLServerSocket) security.tls().getServerSocketFactory().createServerSocket();
+            s.setNeedClientAuth(true);
+            server = s;
+        } else {
+            server = new ServerSocket();
+        }
+        server.setReuseAddress(true);
+        server.bind(listen, 50);
+        acceptor = new Thread(this::acceptLoop, "cprof-peer-accept");
+        acceptor.setDaemon(true);
+        acceptor.start();
+        return this;
+    }
+
+    public int port() {
+        return server.getLocalPort();
+    }
+
+    public InetSocketAddress address() {
+        return (InetSocketAddress) server.getLocalSocketAddress();
+    }
+
+    private void acceptLoop() {
+        while (!server.isClosed()) {
+            Socket s;
+            try {
+                s = server.accept();
+            } catch (IOException e) {
+                if (server.isClosed()) {
+                    return;
+                }
+                continue;
+            }
+            if (connections.size() >= MAX_CONNECTIONS) {
+                closeQuietly(s);
+                continue;
+            }
+            try {
+                s.setTcpNoDelay(true);
+                s.setKeepAlive(true); // a vanished CLI is noticed, and its agents stopped
+            } catch (IOException e) {
+                closeQuietly(s);
+                continue;
+            }
+            // A token is asked for whenever one is configured, on loopback too.
+            ServerHandshake handshake = new ServerHandshake(security.token(), ledger);
+            PeerConnection[] holder = new PeerConnection[1];
+            PeerConnection c = new PeerConnection(s, handshake, directory, agents, zk, () -> connections.remove(holder[0]));
+            holder[0] = c;
+            connections.add(c);
+            Thread t = new Thread(c, "cprof-peer-conn-" + s.getRemoteSocketAddress());
+            t.setDaemon(true);
+            t.start();
+        }
+    }
+
+    private static void closeQuietly(Socket s) {
+        try {
+            s.close();
+        } catch (IOException e) {
+            // closed
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        try {
+            if (server != null) {
+                server.close();
+            }
+        } catch (IOException e) {
+            // closed
+        }
+        connections.forEach(PeerConnection::close);
+    }
+}

@@ -1,0 +1,74 @@
+package dev.cprof.discovery;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.curator.framework.CuratorFramework;
+
+/**
+ * The znodes one peer owns: its own {@code peers/<host>} and one {@code services/<service>/<host>:<pid>}
+ * per named local JVM. Every node is an {@link EphemeralNode}, so all of them come back after a
+ * session loss without any code here, and vanish when the peer dies. With a null client it only
+ * keeps the records (the CLI's in-process peer without ZooKeeper).
+ */
+public final class Registry implements InstanceDirectory, AutoCloseable {
+    private final CuratorFramework client;
+    private final Map<String, EphemeralNode> instances = new ConcurrentHashMap<>();
+    private final Map<String, InstanceRecord> records = new ConcurrentHashMap<>();
+    private EphemeralNode peer;
+
+    public Registry(CuratorFramework client) {
+        this.client = client;
+    }
+
+    public synchronized void registerPeer(PeerRecord record) {
+        if (peer != null) {
+            peer.close();
+        }
+        if (client == null) {
+            return;
+        }
+        peer = new EphemeralNode(client, ZkPaths.peer(record.host()), record.encode());
+    }
+
+    /** Registers (or re-registers under a new service) one instance. */
+    public void register(InstanceRecord record) {
+        InstanceRecord old = records.put(record.key(), record);
+        if (record.equals(old) || client == null) {
+            return;
+        }
+        EphemeralNode node = new EphemeralNode(client, ZkPaths.instance(record.service(), record.key()), record.encode());
+        EphemeralNode previous = instances.put(record.key(), node);
+        if (previous != null) {
+            previous.close();
+        }
+    }
+
+    public void unregister(String instanceKey) {
+        records.remove(instanceKey);
+        EphemeralNode node = instances.remove(instanceKey);
+        if (node != null) {
+            node.close();
+        }
+    }
+
+    /** The instance registered under {@code <host>:<pid>}, or null: the peer attaches only these. */
+    @Override
+    public InstanceRecord registered(String instanceKey) {
+        return records.get(instanceKey);
+    }
+
+    public Map<String, InstanceRecord> registered() {
+        return Map.copyOf(records);
+    }
+
+    @Override
+    public synchronized void close() {
+        instances.values().forEach(EphemeralNode::close);
+        instances.clear();
+        records.clear();
+        if (peer != null) {
+            peer.close();
+            peer = null;
+        }
+    }
+}

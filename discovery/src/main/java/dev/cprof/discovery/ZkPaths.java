@@ -1,0 +1,36 @@
+package dev.cprof.discovery;
+
+/** The ZooKeeper layout of DESIGN.md, in one place. */
+public final class ZkPaths {
+    public static final String ROOT = "/cprof/v1";
+    public static final String PEERS = ROOT + "/peers";
+    public static final String SERVICES = ROOT + "/services";
+    public static final String SESSIONS = ROOT + "/sessions";
+
+    private ZkPaths() {}
+
+    public static String peer(String host) {
+        return PEERS + "/" + checkName(host);
+    }
+
+    public static String service(String service) {
+        return SERVICES + "/" + checkName(service);
+    }
+
+    public static String instance(String service, String instanceKey) {
+        return service(service) + "/" + checkName(instanceKey);
+    }
+
+    public static String session(String id) {
+        return SESSIONS + "/" + checkName(id);
+    }
+
+    /** A znode name must not contain '/', nor be "." or ".."; we refuse empty names too. */
+    public static String checkName(String name) {
+        if (name == null || name.isEmpty() || name.indexOf('/') >= 0 || name.equals(".") || name.equals("..")
+                || name.chars().anyMatch(c -> c < 0x20)) {
+            throw new IllegalArgumentException("not a valid ZooKeeper node name: '" + name + "'");
+        }
+        return name;
+    }
+}

@@ -1,0 +1,147 @@
+package dev.cprof.discovery;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.test.KillSession;
+import org.apache.curator.test.TestingServer;
+import org.apache.zookeeper.KeeperException;
+import org.apache.zookeeper.ZooDefs;
+import org.apache.zookeeper.data.ACL;
+import org.junit.jupiter.api.Test;
+
+/** The peer's znodes against a real ZooKeeper server and real JVMs. */
+class RegistryTest {
+
+    private static Peer.Config config(CuratorFramework zk) {
+        // no agent is attached in these tests; a connector that refuses keeps the native one unloaded
+        return Peer.Config.defaults(zk).withHost("test-host").withListen(new InetSocketAddress("127.0.0.1", 0))
+                .withAgents((pid, start) -> {
+                    throw new java.io.IOException("not in this test");
+                });
+    }
+
+    @Test
+    void instancesComeAndGoWithTheirJvmsAndSurviveSessionExpiry() throws Exception {
+        try (TestingServer server = TestZk.server();
+             CuratorFramework zk = TestZk.client(server);
+             CuratorFramework cli = TestZk.client(server);
+             Peer peer = Peer.start(config(zk))) {
+            FleetView fleet = new FleetView(cli);
+            Set<String> added = ConcurrentHashMap.newKeySet();
+            Set<String> removed = ConcurrentHashMap.newKeySet();
+            try (AutoCloseable watch = fleet.watch("checkout", new FleetView.InstanceListener() {
+                @Override
+                public void added(InstanceRecord i) {
+                    added.add(i.key());
+                }
+
+                @Override
+                public void removed(InstanceRecord i) {
+                    removed.add(i.key());
+                }
+            })) {
+                assertTrue(Await.until(5000, () -> exists(fleet, "test-host")), "peer node");
+                PeerRecord pr = fleet.peer("test-host");
+                assertEquals(peer.port(), pr.port());
+                assertEquals(PeerRecord.AuthMode.NONE, pr.auth());
+
+                TargetJvm named = TargetJvm.service("checkout");
+                TargetJvm unnamed = TargetJvm.start(List.of(), Map.of());
+                String key = InstanceRecord.key("test-host", named.pid());
+                try {
+                    assertTrue(Await.until(3000, () -> added.contains(key)), "watch saw the instance");
+                    InstanceRecord r = fleet.instances("checkout").get(0);
+                    assertEquals(named.pid(), r.pid());
+                    assertEquals(Workload.class.getName(), r.mainClass());
+                    assertTrue(r.jdkVersion().startsWith(Integer.toString(Runtime.version().feature())), r.jdkVersion());
+                    assertTrue(r.startTimeMs() > 0);
+                    // the unnamed JVM is seen but never registered
+                    assertTrue(Await.until(1000, () -> peer.jvms().snapshot().stream().anyMatch(j -> j.pid() == unnamed.pid())));
+                    assertEquals(List.of("checkout"), fleet.services());
+                    assertNull(peer.registry().registered(InstanceRecord.key("test-host", unnamed.pid())));
+
+                    // ZooKeeper session of the peer expires: its ephemeral nodes die with it and are
+                    // re-created in the new session (the owner session id proves they are new nodes)
+                    String path = ZkPaths.instance("checkout", key);
+                    long oldOwner = cli.checkExists().forPath(path).getEphemeralOwner();
+                    KillSession.kill(zk.getZookeeperClient().getZooKeeper());
+                    assertTrue(Await.until(15_000, () -> {
+                        try {
+                            var stat = cli.checkExists().forPath(path);
+                            var peerStat = cli.checkExists().forPath(ZkPaths.peer("test-host"));
+                            long newSession = zk.getZookeeperClient().getZooKeeper().getSessionId();
+                            return stat != null && stat.getEphemeralOwner() != oldOwner && stat.getEphemeralOwner() == newSession
+                                    && peerStat != null && peerStat.getEphemeralOwner() == newSession;
+                        } catch (Exception e) {
+                            return false;
+                        }
+                    }), "re-registered in the new session after expiry");
+                    assertEquals(1, instanceCount(fleet));
+                } finally {
+                    unnamed.close();
+                    named.close();
+                }
+                removed.clear();
+                assertTrue(Await.until(3000, () -> removed.contains(key)), "instance removed after its JVM exited");
+                assertEquals(0, instanceCount(fleet));
+            }
+        }
+    }
+
+    @Test
+    void digestAclLetsEveryoneReadButOnlyTheCredentialWrite() throws Exception {
+        try (TestingServer server = TestZk.server();
+             CuratorFramework owner = ZkClients.start(server.getConnectString(), "cprof:s3cret");
+             CuratorFramework anon = ZkClients.start(server.getConnectString(), null)) {
+            SessionRecord rec = new SessionRecord(SessionNode.newId(), "alice", "laptop", "checkout", "cpu", 1000, 31000);
+            try (SessionNode s = SessionNode.create(owner, rec, 5000)) {
+                List<ACL> acl = anon.getACL().forPath(ZkPaths.session(rec.id()));
+                assertTrue(acl.stream().anyMatch(a -> a.getPerms() == ZooDefs.Perms.READ && a.getId().equals(ZooDefs.Ids.ANYONE_ID_UNSAFE)), acl.toString());
+                assertTrue(acl.stream().anyMatch(a -> a.getPerms() == ZooDefs.Perms.ALL && a.getId().getScheme().equals("digest")), acl.toString());
+                assertEquals(List.of(rec), SessionNode.list(anon));
+                assertThrows(KeeperException.NoAuthException.class, () -> anon.delete().forPath(ZkPaths.session(rec.id())));
+                assertThrows(KeeperException.NoAuthException.class, () -> anon.create().forPath(ZkPaths.SESSIONS + "/forged"));
+            }
+            assertTrue(Await.until(3000, () -> {
+                try {
+                    return SessionNode.list(anon).isEmpty();
+                } catch (Exception e) {
+                    return false;
+                }
+            }), "closing the session removes its node");
+        }
+    }
+
+    private static boolean exists(FleetView fleet, String host) {
+        try {
+            return fleet.peer(host) != null;
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
+    private static int instanceCount(FleetView fleet) {
+        try {
+            return fleet.instances("checkout").size();
+        } catch (Exception e) {
+            return -1;
+        }
+    }
+
+    @Test
+    void badNamesAreRefused() {
+        assertThrows(IllegalArgumentException.class, () -> ZkPaths.service("a/b"));
+        assertThrows(IllegalArgumentException.class, () -> ZkPaths.session(".."));
+        assertNotNull(ZkPaths.instance("checkout", "h:1"));
+    }
+}

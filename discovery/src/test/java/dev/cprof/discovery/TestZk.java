@@ -1,0 +1,21 @@
+package dev.cprof.discovery;
+
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.test.InstanceSpec;
+import org.apache.curator.test.TestingServer;
+
+/** A real in-process ZooKeeper with short ticks, so expired sessions are cleaned up within seconds. */
+final class TestZk {
+    static final int SESSION_MS = 3000;
+
+    private TestZk() {}
+
+    static TestingServer server() throws Exception {
+        InstanceSpec spec = new InstanceSpec(null, -1, -1, -1, true, -1, 250, -1);
+        return new TestingServer(spec, true);
+    }
+
+    static CuratorFramework client(TestingServer server) {
+        return ZkClients.start(server.getConnectString(), null, SESSION_MS);
+    }
+}
