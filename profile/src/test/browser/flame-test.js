@@ -4,133 +4,85 @@
 // prints "FAIL: reason" and exits 1.
 'use strict';
 
-const fs = require('fs');
-const os = require('os');
-const path = require('path');
-const { pathToFileURL } = require('url');
-const { chromium } = require('playwright-core');
+const { check, withPage, pixel, run } = require('./browser');
 
 const [htmlFile, screenshot, specJson] = process.argv.slice(2);
 const spec = JSON.parse(specJson);
-const executablePath = process.env.CPROF_CHROMIUM || '/usr/bin/chromium';
 
-function check(cond, message) {
-  if (!cond) {
-    throw new Error(message);
+run(() => withPage(htmlFile, async (page) => {
+  const st = () => page.evaluate(() => window.cprof.state());
+  const find = (name) => page.evaluate((n) => window.cprof.find(n), name);
+
+  // Initial view: all instances, first event, whole profile, the exact names drawn.
+  let s = await st();
+  check(s.event === spec.events[0], 'first event ' + s.event);
+  check(s.instance === -1 && s.total === spec.total, 'initial total ' + s.total + ', expected ' + spec.total);
+  check(await page.title() === spec.title, 'title ' + await page.title());
+  for (const name of spec.names) {
+    const found = await find(name);
+    check(found.length > 0 && found[0].drawn && found[0].name === name, 'frame not drawn with its exact name: ' + name);
   }
-}
+  check(await page.isVisible('#instance') && await page.isVisible('#event'), 'selectors visible');
 
-async function main() {
-  const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cprof-chromium-'));
-  const context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath,
-    headless: true,
-    viewport: { width: 1280, height: 800 },
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync',
-      '--disable-default-apps', '--disable-extensions'],
-    timeout: 30000,
-  });
-  const url = pathToFileURL(path.resolve(htmlFile)).href;
-  const problems = [];
-  const foreign = [];
-  context.on('request', (r) => { if (r.url() !== url) { foreign.push(r.url()); } });
-  try {
-    const page = context.pages()[0] || await context.newPage();
-    page.setDefaultTimeout(10000);
-    page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') { problems.push('console ' + m.type() + ': ' + m.text()); } });
-    page.on('pageerror', (e) => problems.push('page error: ' + e.message));
-    await page.goto(url);
-    await page.waitForFunction(() => window.cprof && window.cprof.state().drawn > 0);
-    const st = () => page.evaluate(() => window.cprof.state());
-    const find = (name) => page.evaluate((n) => window.cprof.find(n), name);
+  // Hover: the tooltip names the frame and gives its value and share.
+  const hover = (await find(spec.zoomFrame))[0];
+  await page.mouse.move(hover.x + hover.width / 2, hover.y + hover.height / 2);
+  const tip = await page.textContent('#tooltip');
+  check(await page.isVisible('#tooltip'), 'tooltip shown on hover');
+  check(tip.includes(spec.zoomFrame) && tip.includes(spec.zoomTooltip), 'tooltip text: ' + tip);
+  const at = await page.evaluate(([x, y]) => window.cprof.frameAt(x, y), [hover.x + 1, hover.y + 1]);
+  check(at && at.node === hover.node, 'frameAt finds the hovered frame');
 
-    // Initial view: all instances, first event, whole profile, the exact names drawn.
-    let s = await st();
-    check(s.event === spec.events[0], 'first event ' + s.event);
-    check(s.instance === -1 && s.total === spec.total, 'initial total ' + s.total + ', expected ' + spec.total);
-    check(await page.title() === spec.title, 'title ' + await page.title());
-    for (const name of spec.names) {
-      const found = await find(name);
-      check(found.length > 0 && found[0].drawn && found[0].name === name, 'frame not drawn with its exact name: ' + name);
-    }
-    check(await page.isVisible('#instance') && await page.isVisible('#event'), 'selectors visible');
+  // Click zooms: the clicked frame spans the full width, its children scale up.
+  await page.mouse.click(hover.x + hover.width / 2, hover.y + hover.height / 2);
+  s = await st();
+  check(s.zoom === hover.node && s.zoomName === spec.zoomFrame, 'zoomed into ' + s.zoomName);
+  const zoomed = (await find(spec.zoomFrame))[0];
+  check(Math.abs(zoomed.width - s.width) < 1 && zoomed.width > hover.width + 1, 'zoomed frame width ' + zoomed.width + ' of ' + s.width);
+  const child = (await find(spec.zoomChild))[0];
+  check(Math.abs(child.width / s.width - spec.zoomChildShare) < 0.01, 'child share after zoom ' + child.width / s.width);
+  check(!(await page.isDisabled('#reset')), 'reset enabled while zoomed');
+  await page.keyboard.press('Escape');
+  check((await st()).zoom === 0, 'Escape resets the zoom');
+  await page.mouse.click(hover.x + hover.width / 2, hover.y + hover.height / 2);
+  check((await st()).zoom === hover.node, 'zoom again');
+  await page.click('#reset');
+  check((await st()).zoom === 0, 'reset button resets the zoom');
 
-    // Hover: the tooltip names the frame and gives its value and share.
-    const hover = (await find(spec.zoomFrame))[0];
-    await page.mouse.move(hover.x + hover.width / 2, hover.y + hover.height / 2);
-    const tip = await page.textContent('#tooltip');
-    check(await page.isVisible('#tooltip'), 'tooltip shown on hover');
-    check(tip.includes(spec.zoomFrame) && tip.includes(spec.zoomTooltip), 'tooltip text: ' + tip);
-    const at = await page.evaluate(([x, y]) => window.cprof.frameAt(x, y), [hover.x + 1, hover.y + 1]);
-    check(at && at.node === hover.node, 'frameAt finds the hovered frame');
-
-    // Click zooms: the clicked frame spans the full width, its children scale up.
-    await page.mouse.click(hover.x + hover.width / 2, hover.y + hover.height / 2);
+  // Search: typed text highlights frames (magenta pixels) and reports the matched share.
+  for (const q of spec.searches) {
+    await page.fill('#search', '');
+    await page.locator('#search').pressSequentially(q.query);
     s = await st();
-    check(s.zoom === hover.node && s.zoomName === spec.zoomFrame, 'zoomed into ' + s.zoomName);
-    const zoomed = (await find(spec.zoomFrame))[0];
-    check(Math.abs(zoomed.width - s.width) < 1 && zoomed.width > hover.width + 1, 'zoomed frame width ' + zoomed.width + ' of ' + s.width);
-    const child = (await find(spec.zoomChild))[0];
-    check(Math.abs(child.width / s.width - spec.zoomChildShare) < 0.01, 'child share after zoom ' + child.width / s.width);
-    check(!(await page.isDisabled('#reset')), 'reset enabled while zoomed');
-    await page.keyboard.press('Escape');
-    check((await st()).zoom === 0, 'Escape resets the zoom');
-    await page.mouse.click(hover.x + hover.width / 2, hover.y + hover.height / 2);
-    check((await st()).zoom === hover.node, 'zoom again');
-    await page.click('#reset');
-    check((await st()).zoom === 0, 'reset button resets the zoom');
-
-    // Search: typed text highlights frames (magenta pixels) and reports the matched share.
-    for (const q of spec.searches) {
-      await page.fill('#search', '');
-      await page.locator('#search').pressSequentially(q.query);
-      s = await st();
-      check(s.matchedText === q.matched, 'search ' + q.query + ': "' + s.matchedText + '", expected "' + q.matched + '"');
-      check(s.highlighted >= q.highlightedAtLeast, 'search ' + q.query + ' highlighted ' + s.highlighted);
-    }
-    const hit = (await find(spec.highlightFrame))[0];
-    check(hit.highlighted, spec.highlightFrame + ' highlighted');
-    const pixel = await page.evaluate(([x, y]) => {
-      const c = document.getElementById('flame');
-      const r = c.getBoundingClientRect();
-      const dpr = window.devicePixelRatio || 1;
-      return Array.from(c.getContext('2d').getImageData(Math.round((x - r.left) * dpr), Math.round((y - r.top) * dpr), 1, 1).data);
-    }, [hit.x + hit.width - 3, hit.y + 3]);
-    check(pixel[0] > 200 && pixel[1] < 40 && pixel[2] > 200, 'highlighted frame is magenta, got ' + pixel);
-
-    // Instance and event selectors change the totals.
-    await page.selectOption('#instance', '1');
-    s = await st();
-    check(s.instance === 1 && s.total === spec.instance1Total, 'instance 1 total ' + s.total);
-    check(s.totalText.includes(spec.instance1TotalText), 'total text ' + s.totalText);
-    check(s.matchedText === spec.instance1Matched, 'matched on instance 1: ' + s.matchedText);
-    await page.selectOption('#event', '1');
-    s = await st();
-    check(s.event === spec.events[1] && s.total === spec.event1Instance1Total, spec.events[1] + ' instance 1 total ' + s.total);
-    await page.selectOption('#instance', '-1');
-    s = await st();
-    check(s.total === spec.event1Total && s.unit === spec.event1Unit, spec.events[1] + ' total ' + s.total + ' ' + s.unit);
-
-    // Back to the first event, a search to show, and the picture.
-    await page.selectOption('#event', '0');
-    await page.fill('#search', spec.screenshotSearch);
-    s = await st();
-    check(s.total === spec.total, 'back to the first event');
-    const drawn = s.drawn;
-    await page.mouse.move(5, 5);
-    await page.screenshot({ path: screenshot, fullPage: true });
-
-    check(problems.length === 0, 'console problems: ' + problems.join('; '));
-    check(foreign.length === 0, 'network requests beyond the file: ' + foreign.join(', '));
-    console.log('OK drawn=' + drawn + ' nodes=' + await page.evaluate(() => window.cprof.nodeCount));
-  } finally {
-    await context.close();
-    fs.rmSync(userDataDir, { recursive: true, force: true });
+    check(s.matchedText === q.matched, 'search ' + q.query + ': "' + s.matchedText + '", expected "' + q.matched + '"');
+    check(s.highlighted >= q.highlightedAtLeast, 'search ' + q.query + ' highlighted ' + s.highlighted);
   }
-}
+  const hit = (await find(spec.highlightFrame))[0];
+  check(hit.highlighted, spec.highlightFrame + ' highlighted');
+  const px = await pixel(page, hit.x + hit.width - 3, hit.y + 3);
+  check(px[0] > 200 && px[1] < 40 && px[2] > 200, 'highlighted frame is magenta, got ' + px);
 
-main().then(() => process.exit(0), (e) => {
-  console.log('FAIL: ' + e.message);
-  process.exit(1);
-});
+  // Instance and event selectors change the totals.
+  await page.selectOption('#instance', '1');
+  s = await st();
+  check(s.instance === 1 && s.total === spec.instance1Total, 'instance 1 total ' + s.total);
+  check(s.totalText.includes(spec.instance1TotalText), 'total text ' + s.totalText);
+  check(s.matchedText === spec.instance1Matched, 'matched on instance 1: ' + s.matchedText);
+  await page.selectOption('#event', '1');
+  s = await st();
+  check(s.event === spec.events[1] && s.total === spec.event1Instance1Total, spec.events[1] + ' instance 1 total ' + s.total);
+  await page.selectOption('#instance', '-1');
+  s = await st();
+  check(s.total === spec.event1Total && s.unit === spec.event1Unit, spec.events[1] + ' total ' + s.total + ' ' + s.unit);
+
+  // Back to the first event, a search to show, and the picture.
+  await page.selectOption('#event', '0');
+  await page.fill('#search', spec.screenshotSearch);
+  s = await st();
+  check(s.total === spec.total, 'back to the first event');
+  const drawn = s.drawn;
+  await page.mouse.move(5, 5);
+  await page.screenshot({ path: screenshot, fullPage: true });
+
+  return 'OK drawn=' + drawn + ' nodes=' + await page.evaluate(() => window.cprof.nodeCount);
+}));

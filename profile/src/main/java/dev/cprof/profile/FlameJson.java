@@ -11,9 +11,9 @@ import java.util.List;
 
 /**
  * The data embedded in the HTML flame graph: one JSON object, safe to place inside a
- * {@code <script type="application/json">} element (every {@code <}, {@code >}, {@code &},
- * U+2028, U+2029 and surrogate is written as a {@code \\u} escape, so no name can close the
- * element or be mangled by the UTF-8 encoder).
+ * {@code <script type="application/json">} element: strings are {@link Json}'s HTML-safe
+ * literals (every {@code <}, {@code >}, {@code &}, U+2028, U+2029 and lone surrogate is a
+ * {@code \\u} escape), so no name can close the element or be mangled by the UTF-8 encoder.
  *
  * <pre>
  * {
@@ -32,9 +32,20 @@ import java.util.List;
  * </pre>
  *
  * The tree holds the union of all selections, so one tree serves every (event, instance)
- * pair; "all instances" is the sum of the per-instance lists, computed in the page. A later
- * {@code cprof diff} adds, per event, {@code "delta": {"n": [..], "v": [..]}} (signed, same
- * encoding, over all instances) and the page colours red/blue by it.
+ * pair; "all instances" is the sum of the per-instance lists, computed in the page.
+ *
+ * <p>A differential flame graph ({@link FlameDiff}, from {@code cprof diff}) holds only the
+ * compared event, which carries one more member:
+ * <pre>
+ *   "delta": {"n": [..], "v": [..],     // per node, over all instances: the change of its self
+ *                                       // share in NEW's units (Diff#newNodeDelta), signed;
+ *                                       // n delta-encoded as above, v may have decimals
+ *             "total": ..,              // NEW's total: change in pp = 100 · v / total
+ *             "fullPp": ..,             // the change drawn at full colour (Diff#colourScalePp)
+ *             "fresh": [..]}            // nodes BASE never had, delta-encoded ids
+ * </pre>
+ * The page sums the changes over each subtree, which gives every frame the change of its total
+ * share, and colours by it as {@link FlamePalette#diffColor} does.
  */
 final class FlameJson {
     static final int VERSION = 1;
@@ -43,6 +54,8 @@ final class FlameJson {
     private final String title;
     private final EventType initialEvent;
     private final int initialInstance;
+    /** Null for a plain flame graph. */
+    private final FlameDiff diff;
     /** Kept nodes in preorder: order[newId] = old node id (order[0] = root). */
     private int[] order;
     private int[] newId;
@@ -52,11 +65,21 @@ final class FlameJson {
 
     /** The page first shows options' event (if present) and instance; its title is {@code title}. */
     FlameJson(Profile profile, String title, WriteOptions options) {
+        this(profile, title, options, null);
+    }
+
+    /** With a diff: only its event, with its "delta" (diff's event replaces options' event). */
+    FlameJson(Profile profile, String title, WriteOptions options, FlameDiff diff) {
         this.profile = profile;
         this.title = title;
-        this.initialEvent = options.event();
+        this.initialEvent = diff != null ? diff.event() : options.event();
         this.initialInstance = options.instance();
+        this.diff = diff;
         build();
+    }
+
+    private List<EventType> events() {
+        return diff != null ? List.of(diff.event()) : profile.events();
     }
 
     /** Number of nodes written, including the root. */
@@ -105,20 +128,7 @@ final class FlameJson {
         Comparator<Integer> byName = Comparator.<Integer, String>comparing(c -> profile.frameName(tree.frame(c)))
                 .thenComparingInt(c -> frames.kind(tree.frame(c)).getNumber())
                 .thenComparingInt(c -> frames.line(tree.frame(c)));
-        for (int p = 0; p < n; p++) {
-            int from = childStart[p];
-            int to = childStart[p + 1];
-            if (to - from > 1) {
-                Integer[] boxed = new Integer[to - from];
-                for (int i = from; i < to; i++) {
-                    boxed[i - from] = children[i];
-                }
-                Arrays.sort(boxed, byName);
-                for (int i = from; i < to; i++) {
-                    children[i] = boxed[i - from];
-                }
-            }
-        }
+        FlameView.sortGroups(children, childStart, n, byName);
         // Preorder, iteratively: stacks can be thousands of frames deep.
         order = new int[children.length + 1];
         newId = new int[n];
@@ -157,7 +167,7 @@ final class FlameJson {
     private long measure(int slot) {
         ValueTable v = profile.values;
         EventType e = v.event(slot);
-        return e == null ? 0 : Events.measure(e, v.count(slot), v.weight(slot));
+        return e == null || (diff != null && e != diff.event()) ? 0 : Events.measure(e, v.count(slot), v.weight(slot));
     }
 
     void write(Writer w) throws IOException {
@@ -212,7 +222,7 @@ final class FlameJson {
             string(w, i < infos.size() ? Profile.instanceLabel(infos.get(i)) : "instance " + i);
         }
         w.write("],\n\"events\":[");
-        List<EventType> events = profile.events();
+        List<EventType> events = events();
         ValueTable values = profile.values;
         for (int e = 0; e < events.size(); e++) {
             EventType event = events.get(e);
@@ -261,7 +271,11 @@ final class FlameJson {
                 }
                 w.write("]}");
             }
-            w.write("]}");
+            w.write("]");
+            if (diff != null) {
+                writeDelta(w);
+            }
+            w.write("}");
         }
         int evIndex = initialEvent == null ? 0 : Math.max(0, events.indexOf(initialEvent));
         int inst = initialInstance >= 0 && initialInstance < instanceCount ? initialInstance : -1;
@@ -275,30 +289,38 @@ final class FlameJson {
         w.write("}}");
     }
 
-    /** A JSON string literal that is also safe inside an HTML script element. */
-    static void string(Writer w, String s) throws IOException {
-        w.write('"');
-        int start = 0;
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            String esc = null;
-            if (c == '"') {
-                esc = "\\\"";
-            } else if (c == '\\') {
-                esc = "\\\\";
-            } else if (c == '\n') {
-                esc = "\\n";
-            } else if (c < 0x20 || c == '<' || c == '>' || c == '&' || c == '\u2028' || c == '\u2029'
-                    || Character.isSurrogate(c) || c == 0x7f) {
-                esc = String.format("\\u%04x", (int) c);
-            }
-            if (esc != null) {
-                w.write(s, start, i - start);
-                w.write(esc);
-                start = i + 1;
+    private void writeDelta(Writer w) throws IOException {
+        double[] delta = diff.selfDelta();
+        w.write(",\n\"delta\":{\"n\":[");
+        StringBuilder v = new StringBuilder();
+        int prev = 0;
+        for (int id = 1; id < order.length; id++) {
+            int node = order[id];
+            if (node < delta.length && delta[node] != 0) {
+                w.write(v.length() == 0 ? "" : ",");
+                w.write(Integer.toString(id - prev));
+                prev = id;
+                v.append(v.length() == 0 ? "" : ",").append(Json.number(delta[node], 9));
             }
         }
-        w.write(s, start, s.length() - start);
-        w.write('"');
+        w.write("],\"v\":[");
+        w.append(v);
+        w.write("],\"total\":" + diff.newTotal() + ",\"fullPp\":" + Json.number(diff.fullPp(), 6) + ",\"fresh\":[");
+        prev = 0;
+        boolean first = true;
+        for (int id = 1; id < order.length; id++) {
+            int node = order[id];
+            if (node < diff.fresh().length && diff.fresh()[node]) {
+                w.write(first ? "" : ",");
+                w.write(Integer.toString(id - prev));
+                prev = id;
+                first = false;
+            }
+        }
+        w.write("]}");
+    }
+
+    private static void string(Writer w, String s) throws IOException {
+        Json.string(w, s, true);
     }
 }

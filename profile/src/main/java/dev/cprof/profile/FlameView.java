@@ -9,7 +9,7 @@ import java.util.Comparator;
  * need it: self and total value per tree node and each node's children sorted by name.
  * Nodes whose total is zero are left out of the children lists.
  */
-public final class FlameView {
+public final class FlameView implements SvgWriter.Tree {
     public final Profile profile;
     public final EventType event;
     public final int instance;
@@ -58,17 +58,25 @@ public final class FlameView {
         Comparator<Integer> byName = Comparator.<Integer, String>comparing(c -> profile.frameName(tree.frame(c)))
                 .thenComparing(c -> profile.frames.kind(tree.frame(c)))
                 .thenComparingInt(c -> profile.frames.line(tree.frame(c)));
-        for (int p = 0; p < n; p++) {
-            int from = childStart[p];
-            int to = childStart[p + 1];
+        sortGroups(childList, childStart, n, byName);
+    }
+
+    /**
+     * Sorts each group of list, list[start[g]] to list[start[g + 1]] (exclusive), for g below
+     * groups: children lists in the layout that every tree here uses.
+     */
+    static void sortGroups(int[] list, int[] start, int groups, Comparator<Integer> order) {
+        for (int g = 0; g < groups; g++) {
+            int from = start[g];
+            int to = start[g + 1];
             if (to - from > 1) {
                 Integer[] boxed = new Integer[to - from];
                 for (int i = from; i < to; i++) {
-                    boxed[i - from] = childList[i];
+                    boxed[i - from] = list[i];
                 }
-                Arrays.sort(boxed, byName);
+                Arrays.sort(boxed, order);
                 for (int i = from; i < to; i++) {
-                    childList[i] = boxed[i - from];
+                    list[i] = boxed[i - from];
                 }
             }
         }
@@ -83,14 +91,17 @@ public final class FlameView {
         return self[node];
     }
 
+    @Override
     public long total(int node) {
         return total[node];
     }
 
+    @Override
     public int childCount(int node) {
         return childStart[node + 1] - childStart[node];
     }
 
+    @Override
     public int child(int node, int i) {
         return childList[childStart[node] + i];
     }

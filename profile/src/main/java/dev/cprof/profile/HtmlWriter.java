@@ -14,15 +14,30 @@ import java.nio.charset.StandardCharsets;
  * no network fetches (its Content-Security-Policy forbids them). The data of every event and
  * instance is embedded once, as {@link FlameJson} describes; the page (flame.js) renders the
  * selected event and instance on a canvas, with zoom, search, tooltips and selectors.
+ *
+ * <p>{@link #writeDiff} writes the same page as a differential flame graph: NEW's profile, the
+ * compared event only, coloured by {@link Diff}'s rule (the change of each frame's total share,
+ * the same colours as {@link DiffSvgWriter}'s), with the changes in the tooltips.
  */
-final class HtmlWriter implements ProfileWriter {
+public final class HtmlWriter implements ProfileWriter {
     private static volatile String[] resources;
+
+    HtmlWriter() {}
 
     @Override
     public void write(Profile profile, OutputStream out, WriteOptions options) throws IOException {
-        String[] r = resources();
         String title = options.title() == null || options.title().isEmpty() ? "cprof" : options.title();
-        FlameJson data = new FlameJson(profile, title, options);
+        write(new FlameJson(profile, title, options), title, out);
+    }
+
+    /** The differential flame graph of {@code diff} as an interactive page with the given title. */
+    public static void writeDiff(Diff diff, OutputStream out, String title) throws IOException {
+        String t = title == null || title.isEmpty() ? "cprof diff" : title;
+        write(new FlameJson(diff.newProfile(), t, WriteOptions.defaults(), diff.flame()), t, out);
+    }
+
+    private static void write(FlameJson data, String title, OutputStream out) throws IOException {
+        String[] r = resources();
         Writer w = new BufferedWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8), 1 << 16);
         String template = r[0];
         int pos = 0;

@@ -73,7 +73,7 @@ final class SpeedscopeWriter implements ProfileWriter {
                 }
                 profiles.append(profileCount == 0 ? "\n  " : ",\n  ");
                 profiles.append("{\"type\":\"sampled\",\"name\":");
-                string(profiles, name);
+                Json.string(profiles, name);
                 profiles.append(",\"unit\":\"").append(unit(event)).append('"');
                 profiles.append(",\"startValue\":0,\"endValue\":").append(view.total(StackTree.ROOT));
                 profiles.append(",\"samples\":[").append(samples).append("]");
@@ -96,7 +96,7 @@ final class SpeedscopeWriter implements ProfileWriter {
         for (int i = 0; i < sharedFrames.size(); i++) {
             int f = sharedFrames.get(i);
             head.append(i == 0 ? "\n  " : ",\n  ").append("{\"name\":");
-            string(head, profile.frameName(f));
+            Json.string(head, profile.frameName(f));
             if (profile.frames.line(f) > 0) {
                 head.append(",\"line\":").append(profile.frames.line(f));
             }
@@ -112,7 +112,7 @@ final class SpeedscopeWriter implements ProfileWriter {
         StringBuilder tail = new StringBuilder();
         tail.append("],\n\"name\":");
         String title = options.title() == null || options.title().isEmpty() ? "cprof" : options.title();
-        string(tail, title);
+        Json.string(tail, title);
         tail.append(",\"activeProfileIndex\":").append(Math.max(0, active)).append(",\"exporter\":\"cprof\"}\n");
         w.append(tail);
         w.flush();
@@ -125,33 +125,5 @@ final class SpeedscopeWriter implements ProfileWriter {
             case LOCK -> "nanoseconds";
             default -> "none";
         };
-    }
-
-    /** Appends s as a JSON string: quotes, backslashes, control characters, U+2028/9 and lone surrogates escaped. */
-    static void string(StringBuilder sb, String s) {
-        sb.append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> sb.append("\\\"");
-                case '\\' -> sb.append("\\\\");
-                case '\n' -> sb.append("\\n");
-                case '\r' -> sb.append("\\r");
-                case '\t' -> sb.append("\\t");
-                case '\b' -> sb.append("\\b");
-                case '\f' -> sb.append("\\f");
-                default -> {
-                    boolean loneSurrogate = Character.isHighSurrogate(c)
-                            ? i + 1 >= s.length() || !Character.isLowSurrogate(s.charAt(i + 1))
-                            : Character.isLowSurrogate(c) && (i == 0 || !Character.isHighSurrogate(s.charAt(i - 1)));
-                    if (c < 0x20 || c == 0x7f || c == '\u2028' || c == '\u2029' || loneSurrogate) {
-                        sb.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        sb.append(c);
-                    }
-                }
-            }
-        }
-        sb.append('"');
     }
 }

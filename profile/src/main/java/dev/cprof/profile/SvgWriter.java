@@ -19,9 +19,12 @@ import java.util.Locale;
 final class SvgWriter implements ProfileWriter {
     static final int WIDTH = 1200;
     static final int FRAME_HEIGHT = 16;
-    private static final int PAD = 10;
+    static final int PAD = 10;
+    /** The chart's width in pixels: the whole profile (or NEW's, in a diff) spans it. */
+    static final double CHART_WIDTH = WIDTH - 2 * PAD;
+    /** Frames narrower than this many pixels are not drawn. */
+    static final double MIN_WIDTH = 0.5;
     private static final int HEADER = 56;
-    private static final double MIN_WIDTH = 0.5;
     private static final double FONT_SIZE = 12;
 
     @Override
@@ -30,71 +33,23 @@ final class SvgWriter implements ProfileWriter {
         FlameView view = FlameView.of(profile, event, options.instance());
         String unit = Events.unit(event);
         long total = view.total(StackTree.ROOT);
-        double chartWidth = WIDTH - 2 * PAD;
-        double scale = total > 0 ? chartWidth / total : 0;
+        Layout layout = Layout.of(view, profile.tree.size(), total);
 
-        // Lay out the drawn frames depth first (iteratively: stacks can be very deep).
-        int n = profile.tree.size();
-        double[] x = new double[n]; // left edge in pixels from the chart's left
-        int[] drawn = new int[256];
-        int drawnCount = 0;
-        int maxDepth = 0;
-        int[] stack = new int[64];
-        int sp = 0;
-        if (total > 0) {
-            stack[sp++] = StackTree.ROOT;
-        }
-        while (sp > 0) {
-            int node = stack[--sp];
-            if (drawnCount == drawn.length) {
-                drawn = Arrays.copyOf(drawn, drawnCount * 2);
-            }
-            drawn[drawnCount++] = node;
-            maxDepth = Math.max(maxDepth, profile.tree.depth(node));
-            double cx = x[node];
-            int count = view.childCount(node);
-            int first = sp;
-            for (int i = 0; i < count; i++) {
-                int c = view.child(node, i);
-                double w = view.total(c) * scale;
-                if (w >= MIN_WIDTH) {
-                    if (sp == stack.length) {
-                        stack = Arrays.copyOf(stack, sp * 2);
-                    }
-                    x[c] = cx;
-                    stack[sp++] = c;
-                }
-                cx += w;
-            }
-            reverse(stack, first, sp);
-        }
-
-        int height = HEADER + (maxDepth + 1) * FRAME_HEIGHT + PAD + 18;
         Writer w = new BufferedWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8), 1 << 16);
-        w.write("<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"no\"?>\n");
-        w.write("<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" width=\"" + WIDTH + "\" height=\"" + height
-                + "\" viewBox=\"0 0 " + WIDTH + " " + height + "\" font-family=\"Verdana, DejaVu Sans, Arial, sans-serif\" font-size=\"" + (int) FONT_SIZE + "\">\n");
         String title = options.title() == null || options.title().isEmpty() ? "cprof" : options.title();
-        w.write("<title>" + xml(title) + "</title>\n");
-        w.write("<rect x=\"0\" y=\"0\" width=\"" + WIDTH + "\" height=\"" + height + "\" fill=\"#ffffff\"/>\n");
-        w.write("<text x=\"" + (WIDTH / 2) + "\" y=\"22\" text-anchor=\"middle\" font-size=\"17\" font-weight=\"bold\">" + xml(title) + "</text>\n");
+        open(w, HEADER, layout.maxDepth, title, true);
         String scope = options.instance() < 0
                 ? "all instances (" + profile.instances().size() + ")"
                 : profile.instances().size() > options.instance()
                         ? Profile.instanceLabel(profile.instances().get(options.instance()))
                         : "instance " + options.instance();
-        w.write("<text x=\"" + (WIDTH / 2) + "\" y=\"40\" text-anchor=\"middle\" fill=\"#555\">"
-                + xml(Events.name(event) + " \u00b7 " + scope + " \u00b7 total " + group(total) + " " + unit) + "</text>\n");
+        subtitle(w, 40, Events.name(event) + " \u00b7 " + scope + " \u00b7 total " + group(total) + " " + unit);
         if (total == 0) {
-            w.write("<text x=\"" + (WIDTH / 2) + "\" y=\"" + (HEADER + 20) + "\" text-anchor=\"middle\" fill=\"#888\">No samples</text>\n");
+            empty(w, HEADER, "No samples");
         }
         StringBuilder sb = new StringBuilder(512);
-        for (int i = 0; i < drawnCount; i++) {
-            int node = drawn[i];
-            int depth = profile.tree.depth(node);
-            double rx = PAD + x[node];
-            double rw = view.total(node) * scale;
-            double ry = HEADER + (maxDepth - depth) * FRAME_HEIGHT;
+        for (int i = 0; i < layout.count; i++) {
+            int node = layout.drawn[i];
             String name;
             String color;
             if (node == StackTree.ROOT) {
@@ -109,14 +64,100 @@ final class SvgWriter implements ProfileWriter {
                 }
                 color = FlamePalette.color(profile.frames.kind(frame), name);
             }
-            sb.setLength(0);
-            sb.append("<g><title>").append(xml(name)).append('\n')
-                    .append(group(view.total(node))).append(' ').append(unit)
-                    .append(", ").append(percent(view.total(node), total)).append(" of total");
-            if (view.self(node) != 0) {
-                sb.append("; self ").append(group(view.self(node))).append(", ").append(percent(view.self(node), total));
+            String tooltip = name + '\n' + group(view.total(node)) + ' ' + unit + ", " + percent(view.total(node), total) + " of total"
+                    + (view.self(node) != 0 ? "; self " + group(view.self(node)) + ", " + percent(view.self(node), total) : "");
+            layout.frame(sb, node, HEADER, name, tooltip, color);
+            w.append(sb);
+        }
+        w.write("</svg>\n");
+        w.flush();
+    }
+
+    /** A tree to lay out: children in drawing order (left to right), and each node's total. */
+    interface Tree {
+        int childCount(int node);
+
+        int child(int node, int i);
+
+        long total(int node);
+    }
+
+    /**
+     * Where the frames of a flame graph go: the frames at least {@link #MIN_WIDTH} wide, in
+     * preorder (node 0, the root, first), with their left edges in pixels from the chart's left,
+     * their depths, and the pixels per unit of the root's total.
+     */
+    static final class Layout {
+        final int[] drawn;
+        final int count;
+        final double[] x;
+        final int[] depth;
+        final int maxDepth;
+        final double scale;
+        private final Tree tree;
+
+        private Layout(Tree tree, int[] drawn, int count, double[] x, int[] depth, int maxDepth, double scale) {
+            this.tree = tree;
+            this.drawn = drawn;
+            this.count = count;
+            this.x = x;
+            this.depth = depth;
+            this.maxDepth = maxDepth;
+            this.scale = scale;
+        }
+
+        /** Lays out a tree of {@code size} nodes whose root (0) has {@code total}; nothing when it is 0. */
+        static Layout of(Tree tree, int size, long total) {
+            double scale = total > 0 ? CHART_WIDTH / total : 0;
+            double[] x = new double[size];
+            int[] depth = new int[size];
+            int[] drawn = new int[256];
+            int count = 0;
+            int maxDepth = 0;
+            int[] stack = new int[64];
+            int sp = 0;
+            if (total > 0) {
+                stack[sp++] = 0;
             }
-            sb.append("</title><rect x=\"").append(num(rx)).append("\" y=\"").append(num(ry))
+            // Depth first, iteratively: stacks can be very deep.
+            while (sp > 0) {
+                int node = stack[--sp];
+                if (count == drawn.length) {
+                    drawn = Arrays.copyOf(drawn, count * 2);
+                }
+                drawn[count++] = node;
+                maxDepth = Math.max(maxDepth, depth[node]);
+                double cx = x[node];
+                int children = tree.childCount(node);
+                int first = sp;
+                for (int i = 0; i < children; i++) {
+                    int c = tree.child(node, i);
+                    double cw = tree.total(c) * scale;
+                    if (cw >= MIN_WIDTH) {
+                        if (sp == stack.length) {
+                            stack = Arrays.copyOf(stack, sp * 2);
+                        }
+                        x[c] = cx;
+                        depth[c] = depth[node] + 1;
+                        stack[sp++] = c;
+                    }
+                    cx += cw;
+                }
+                reverse(stack, first, sp);
+            }
+            return new Layout(tree, drawn, count, x, depth, maxDepth, scale);
+        }
+
+        /**
+         * Sets sb to one frame: a group with the tooltip (plain text, escaped here), the rect
+         * and the label cut to fit; {@code header} is the height above the chart.
+         */
+        void frame(StringBuilder sb, int node, int header, String name, String tooltip, String color) {
+            double rx = PAD + x[node];
+            double rw = tree.total(node) * scale;
+            double ry = header + (maxDepth - depth[node]) * FRAME_HEIGHT;
+            sb.setLength(0);
+            sb.append("<g><title>").append(xml(tooltip)).append("</title><rect x=\"").append(num(rx)).append("\" y=\"").append(num(ry))
                     .append("\" width=\"").append(num(rw)).append("\" height=\"").append(FRAME_HEIGHT - 1)
                     .append("\" fill=\"").append(color).append("\" rx=\"2\" ry=\"2\"/>");
             String label = fit(name, rw - 6);
@@ -125,10 +166,34 @@ final class SvgWriter implements ProfileWriter {
                         .append(xml(label)).append("</text>");
             }
             sb.append("</g>\n");
-            w.append(sb);
         }
-        w.write("</svg>\n");
-        w.flush();
+    }
+
+    /**
+     * Writes the start of the document (XML declaration when {@code standalone}), the
+     * background and the title line, for a chart {@code maxDepth} deep below a header
+     * {@code header} pixels high.
+     */
+    static void open(Writer w, int header, int maxDepth, String title, boolean standalone) throws IOException {
+        int height = header + (maxDepth + 1) * FRAME_HEIGHT + PAD + 18;
+        if (standalone) {
+            w.write("<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"no\"?>\n");
+        }
+        w.write("<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" width=\"" + WIDTH + "\" height=\"" + height
+                + "\" viewBox=\"0 0 " + WIDTH + " " + height + "\" font-family=\"Verdana, DejaVu Sans, Arial, sans-serif\" font-size=\"" + (int) FONT_SIZE + "\">\n");
+        w.write("<title>" + xml(title) + "</title>\n");
+        w.write("<rect x=\"0\" y=\"0\" width=\"" + WIDTH + "\" height=\"" + height + "\" fill=\"#ffffff\"/>\n");
+        w.write("<text x=\"" + (WIDTH / 2) + "\" y=\"22\" text-anchor=\"middle\" font-size=\"17\" font-weight=\"bold\">" + xml(title) + "</text>\n");
+    }
+
+    /** A grey line of centred text at height y. */
+    static void subtitle(Writer w, int y, String text) throws IOException {
+        w.write("<text x=\"" + (WIDTH / 2) + "\" y=\"" + y + "\" text-anchor=\"middle\" fill=\"#555\">" + xml(text) + "</text>\n");
+    }
+
+    /** The note that stands in for an empty chart. */
+    static void empty(Writer w, int header, String text) throws IOException {
+        w.write("<text x=\"" + (WIDTH / 2) + "\" y=\"" + (header + 20) + "\" text-anchor=\"middle\" fill=\"#888\">" + xml(text) + "</text>\n");
     }
 
     private static void reverse(int[] a, int from, int to) {
@@ -214,7 +279,7 @@ final class SvgWriter implements ProfileWriter {
         return false;
     }
 
-    private static String num(double v) {
+    static String num(double v) {
         if (v == Math.rint(v) && Math.abs(v) < 1e9) {
             return Long.toString((long) v);
         }

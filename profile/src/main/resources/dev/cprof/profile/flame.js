@@ -50,6 +50,21 @@
       into[node] += sign * list.v[k];
     }
   }
+  // cprof diff: per node the change of its self share in NEW's units, over all instances.
+  // Summed over subtrees it is the change of each frame's total share: in pp, what colours.
+  function diffOf(dd) {
+    var dself = new Float64Array(N);
+    sparse(dd, dself, 1);
+    var dtotal = Float64Array.from(dself);
+    for (var m = N - 1; m > 0; m--) { dtotal[parent[m]] += dtotal[m]; }
+    var fresh = new Uint8Array(N), node = 0;
+    for (var k = 0; k < dd.fresh.length; k++) { node += dd.fresh[k]; fresh[node] = 1; }
+    for (var i = 0; i < N; i++) {
+      dself[i] = dd.total > 0 ? 100 * dself[i] / dd.total : 0;
+      dtotal[i] = dd.total > 0 ? 100 * dtotal[i] / dd.total : 0;
+    }
+    return { selfPp: dself, totalPp: dtotal, fresh: fresh, fullPp: dd.fullPp };
+  }
   var cache = {};
   function selection(ev, inst) {
     var key = ev + '/' + inst;
@@ -63,14 +78,7 @@
     }
     var total = Float64Array.from(self);
     for (var n = N - 1; n > 0; n--) { total[parent[n]] += total[n]; }
-    var delta = null;
-    if (e && e.delta) {  // hook for cprof diff: signed change per node, over all instances
-      var dself = new Float64Array(N);
-      sparse(e.delta, dself, 1);
-      delta = Float64Array.from(dself);
-      for (var m = N - 1; m > 0; m--) { delta[parent[m]] += delta[m]; }
-    }
-    var sel = { self: self, total: total, delta: delta };
+    var sel = { self: self, total: total, delta: e && e.delta ? diffOf(e.delta) : null };
     cache = {};  // keep one selection: the arrays are large for big profiles
     cache[key] = sel;
     return sel;
@@ -140,11 +148,19 @@
     }
     return c;
   }
+  // The same rule and numbers as FlamePalette.diffColor (and so DiffSvgWriter): the change of
+  // the frame's total share, rounded to 1e-6 pp; full red for frames BASE never had.
+  function diffRound(pp) { return Math.round(pp * 1e6) / 1e6; }
   function diffColor(node) {
-    var d = sel.delta[node], t = sel.total[node];
-    if (!t || !d) { return 'rgb(235,235,235)'; }
-    var r = Math.min(1, Math.abs(d) / t), k = Math.round(235 - 175 * r);
+    if (sel.delta.fresh[node]) { return 'rgb(255,60,60)'; }
+    var d = node === 0 ? 0 : diffRound(sel.delta.totalPp[node]);
+    if (Math.abs(d) < 0.005) { return 'rgb(235,235,235)'; }
+    var r = Math.min(1, Math.abs(d) / sel.delta.fullPp), k = Math.round(235 - 175 * r);
     return d > 0 ? 'rgb(255,' + k + ',' + k + ')' : 'rgb(' + k + ',' + k + ',255)';
+  }
+  function signedPp(v) {
+    var s = (v >= 0 ? '+' : '') + v.toFixed(2);
+    return (s === '-0.00' ? '+0.00' : s) + 'pp';
   }
   function colorOf(node) {
     if (matchFrame && node !== 0 && matchFrame[frame[node]]) { return '#ee00ee'; }
@@ -189,6 +205,11 @@
     var dr = m.dropped || {}, lost = (dr.bufferFull || 0) + (dr.unwalkable || 0) + (dr.other || 0);
     if (lost > 0) { parts.push(group(lost) + ' samples dropped'); }
     parts.push(group(N - 1) + ' nodes');
+    var dd = events[0] && events[0].delta;
+    if (dd) {
+      parts.push('diff: width NEW, colour the change of total share vs BASE: red grew, blue shrank (full at '
+          + Math.round(dd.fullPp * 100) / 100 + 'pp), grey unchanged, full red not in BASE');
+    }
     document.getElementById('info').textContent = parts.join(' \u00b7 ');
   })();
 
@@ -354,7 +375,10 @@
       lines[1] += ', ' + pct(t, sel.total[state.zoom]) + ' of zoomed frame';
     }
     lines.push('self: ' + fmtValue(s) + ', ' + pct(s, total));
-    if (sel.delta) { lines.push('change: ' + (sel.delta[node] > 0 ? '+' : '') + fmtValue(sel.delta[node])); }
+    if (sel.delta) {
+      lines.push('\u0394 total ' + signedPp(node === 0 ? 0 : sel.delta.totalPp[node]) + ', \u0394 self ' + signedPp(sel.delta.selfPp[node])
+          + ' (share of NEW minus share of BASE)' + (sel.delta.fresh[node] ? ', not in BASE' : ''));
+    }
     return lines;
   }
 

@@ -144,7 +144,7 @@ class SpeedscopeWriterTest {
     void escaperWritesValidJson() {
         for (String s : List.of("", "plain", WEIRD, "\ud800 lone high", "lone low \udc00", "\u007f\u0000\u001f")) {
             StringBuilder sb = new StringBuilder();
-            SpeedscopeWriter.string(sb, s);
+            dev.cprof.profile.Json.string(sb, s);
             assertEquals(s, new Json(sb.toString()).parseWhole(), sb.toString());
         }
     }
@@ -270,7 +270,7 @@ class SpeedscopeWriterTest {
 
     static String jsString(String s) {
         StringBuilder sb = new StringBuilder();
-        SpeedscopeWriter.string(sb, s);
+        dev.cprof.profile.Json.string(sb, s);
         return sb.toString();
     }
 
