@@ -22,11 +22,13 @@ import picocli.CommandLine.Spec;
         description = {
             "Profiles a fleet of JVMs from one command and writes flame graphs.",
             "",
-            "Today cprof converts profiles between formats; attaching to JVMs, the fleet"
-                    + " (ZooKeeper discovery, the per-host peer) and diff are being built.",
+            "Profile one JVM (attach --pid), every JVM of a service on this host (attach --service) or"
+                    + " in the whole fleet (attach --service --zk, with 'cprof peer' on each host). 'cprof demo'"
+                    + " shows the whole path on one machine.",
         },
         commandListHeading = "%nCommands:%n",
-        subcommands = {ConvertCommand.class, DemoCommand.class, HelpCommand.class},
+        subcommands = {AttachCommand.class, ListCommand.class, SessionsCommand.class, PeerCommand.class, ConvertCommand.class,
+            DiffCommand.class, DemoCommand.class, DoctorCommand.class, HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
             ExitCodes.OK + ":done",

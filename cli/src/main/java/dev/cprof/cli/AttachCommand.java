@@ -1,0 +1,211 @@
+package dev.cprof.cli;
+
+import dev.cprof.discovery.PeerSecurity;
+import dev.cprof.discovery.ZkPaths;
+import dev.cprof.profile.Events;
+import dev.cprof.profile.Json;
+import dev.cprof.profile.Profile;
+import dev.cprof.profile.Views;
+import dev.cprof.profile.WriteOptions;
+import dev.cprof.wire.proto.EventType;
+import dev.cprof.wire.proto.StartRequest;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import org.apache.curator.framework.CuratorFramework;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/**
+ * {@code cprof attach --pid P[,P…]} or {@code --service S [--zk CONNECT]}: profiles running JVMs
+ * and writes one merged profile.
+ */
+@Command(
+        name = "attach",
+        mixinStandardHelpOptions = true,
+        versionProvider = VersionProvider.class,
+        sortOptions = false,
+        description = {
+            "Profiles running JVMs without restarting them and writes one merged profile.",
+            "",
+            "Loads cprof's native agent into each JVM (through jattach, or the JDK's Attach API"
+                    + " when jattach is missing), samples for the duration and writes -o."
+                    + " Ctrl-C ends early and still writes.",
+            "",
+            "--pid names JVMs of this host. --service S with --zk finds every instance of S in ZooKeeper"
+                    + " and profiles it through its host's 'cprof peer'; instances that start during the session"
+                    + " join it, those that stop keep their samples. --service without --zk looks at the JVMs of"
+                    + " this host only (named by -Dcprof.service or CPROF_SERVICE).",
+        })
+final class AttachCommand implements Callable<Integer> {
+
+    /** What to profile: pids of this host, or a service. */
+    static final class Target {
+        @Option(names = {"-p", "--pid"}, split = ",", paramLabel = "PID", required = true,
+                description = "JVMs of this host to profile, comma-separated or repeated.")
+        List<Long> pids;
+
+        @Option(names = {"-s", "--service"}, paramLabel = "SERVICE", required = true,
+                description = "Profile every instance of SERVICE: through ZooKeeper with --zk, else on this host.")
+        String service;
+    }
+
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    Target target;
+
+    @Mixin
+    ProfilingOptions profiling;
+
+    @Mixin
+    OutputOptions output;
+
+    @Mixin
+    ZkOptions zk;
+
+    @Option(names = "--json", description = "At the end, print a JSON summary to stdout.")
+    boolean json;
+
+    @Option(names = {"-q", "--quiet"}, description = "No progress or summary on stderr.")
+    boolean quiet;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        if (!output.hasOutput()) {
+            throw new CliException(ExitCodes.USAGE, "missing -o FILE: where to write the profile (e.g. -o profile.html)");
+        }
+        output.resolveFormat();
+        long durationNanos = profiling.durationNanos();
+        PrintWriter err = spec.commandLine().getErr();
+        CuratorFramework client = null;
+        InstanceSource source;
+        String sessionId;
+        if (target.pids != null) {
+            sessionId = UUID.randomUUID().toString();
+            source = new PidSource(target.pids);
+        } else if (zk.hasZk()) {
+            sessionId = FleetSource.newSessionId();
+            PeerSecurity security = zk.peerSecurity();
+            client = zk.connectOrFail();
+            source = new FleetSource(client, zk.connect(), checkService(target.service), security,
+                    durationNanos / 1_000_000, quiet || json ? null : err);
+        } else {
+            sessionId = UUID.randomUUID().toString();
+            source = new LocalServiceSource(checkService(target.service));
+        }
+        StartRequest request = profiling.startRequest(sessionId);
+        Progress progress = new Progress(err, !quiet && !json && System.console() != null);
+        try (SessionClock clock = new SessionClock()) {
+            ProfilingSession.Result r = ProfilingSession.run(source, request, durationNanos, clock, progress);
+            Profile profile = r.profile();
+            profile.metadata().put("session", sessionId);
+            profile.metadata().put("command", "cprof attach " + source.describe());
+            if (!r.anyAttached() && r.found() == 0 && source.nothingFound() != null) {
+                throw new CliException(ExitCodes.NOTHING_FOUND, source.nothingFound());
+            }
+            if (r.anyAttached()) {
+                Profile view = Views.filter(profile, profiling.includePattern(), profiling.excludePattern());
+                if (profiling.perInstance) {
+                    view = Views.perInstance(view);
+                }
+                String title = output.title() != null ? output.title()
+                        : "cprof " + String.join(",", profiling.events) + " " + source.describe();
+                output.write(spec, view, WriteOptions.defaults().withTitle(title));
+            }
+            int exit = !r.anyAttached() ? ExitCodes.FAILED : r.failures().isEmpty() ? ExitCodes.OK : ExitCodes.PARTIAL;
+            report(err, r);
+            return exit;
+        } finally {
+            if (client != null) {
+                client.close();
+            }
+        }
+    }
+
+    private static String checkService(String service) {
+        try {
+            return ZkPaths.checkName(service.strip());
+        } catch (IllegalArgumentException e) {
+            throw new CliException(ExitCodes.USAGE, "--service: '" + service + "' is not a service name");
+        }
+    }
+
+    private void report(PrintWriter err, ProfilingSession.Result r) {
+        Profile profile = r.profile();
+        boolean written = r.anyAttached();
+        if (!quiet && !json) {
+            for (String f : r.failures()) {
+                err.println("cprof: " + f);
+            }
+            if (written) {
+                StringBuilder sb = new StringBuilder("cprof: ");
+                sb.append(r.streams().size()).append(r.streams().size() == 1 ? " instance, " : " instances, ");
+                for (EventType e : profile.events()) {
+                    sb.append(profile.total(e, -1)).append(' ').append(Events.name(e))
+                            .append(Events.byWeight(e) ? " " + Events.unit(e) : " samples").append(", ");
+                }
+                sb.append(String.format(java.util.Locale.ROOT, "%.1f s%s → %s", r.seconds(), r.interrupted() ? " (interrupted)" : "", output.output()));
+                err.println(sb);
+            } else {
+                err.println("cprof: nothing was profiled; no output written");
+            }
+            err.flush();
+        }
+        if (json) {
+            Map<String, Object> summary = new LinkedHashMap<>();
+            summary.put("instances", r.streams().size());
+            Map<String, Object> samples = new LinkedHashMap<>();
+            for (EventType e : profile.events()) {
+                samples.put(Events.name(e), profile.total(e, -1));
+            }
+            summary.put("samples", samples);
+            var d = profile.dropped();
+            summary.put("dropped", d.getBufferFull() + d.getUnwalkable() + d.getOther());
+            long wire = 0;
+            for (SessionMerger.Stream s : r.streams()) {
+                wire += s.wireBytes();
+            }
+            summary.put("wire_bytes", wire);
+            summary.put("duration_s", r.seconds());
+            summary.put("interrupted", r.interrupted());
+            summary.put("output", written ? output.output() : null);
+            List<Object> rows = new ArrayList<>();
+            for (SessionMerger.Stream s : r.streams()) {
+                Map<String, Object> row = new LinkedHashMap<>();
+                row.put("instance", s.label());
+                row.put("host", s.info().getHost());
+                row.put("pid", s.info().getPid());
+                row.put("service", s.info().getService());
+                row.put("samples", s.samples());
+                row.put("wire_bytes", s.wireBytes());
+                row.put("error", s.error());
+                row.put("ended", s.endReason());
+                rows.add(row);
+            }
+            for (InstanceSource.Failed f : r.failedAttaches()) {
+                Map<String, Object> row = new LinkedHashMap<>();
+                row.put("instance", f.label());
+                row.put("pid", f.pid());
+                row.put("samples", 0);
+                row.put("wire_bytes", 0);
+                row.put("error", f.error());
+                rows.add(row);
+            }
+            summary.put("per_instance", rows);
+            summary.put("errors", r.failures());
+            PrintWriter out = spec.commandLine().getOut();
+            out.println(Json.write(summary));
+            out.flush();
+        }
+    }
+}

@@ -1,0 +1,43 @@
+package dev.cprof.cli;
+
+import dev.cprof.wire.proto.StartRequest;
+import java.util.List;
+
+/**
+ * Where a session's instances come from and how they are attached: {@code --pid} (in process),
+ * {@code --service} on this host (in process), {@code --service --zk} (through the hosts' peers).
+ * Every source feeds the session's {@link SessionMerger}; instances it could not profile at all
+ * are {@link Failed} rows.
+ */
+interface InstanceSource extends AutoCloseable {
+
+    /** An instance found but never profiled, and why. */
+    record Failed(String label, long pid, String error) {}
+
+    /** Starts finding and attaching; joiners keep being attached until {@link #stop}. */
+    void start(StartRequest request, SessionMerger merger) throws Exception;
+
+    /** Instances found so far (attached or not), for the progress line. */
+    int found();
+
+    /** Ends profiling everywhere and waits up to {@code waitMs} for the last batches. */
+    void stop(long waitMs);
+
+    /** Instances that could not be profiled at all. */
+    List<Failed> failed();
+
+    /**
+     * When the session found no instance at all: the message of exit 4 (where it looked), or null
+     * when an empty session is a plain failure (--pid: every pid was named, each has its error).
+     */
+    String nothingFound();
+
+    /** True when an instance whose JVM ends mid-session makes the session partial (exit 3). */
+    boolean earlyEndIsPartial();
+
+    /** What the session profiled, for the title and the metadata: "--pid [1, 2]", "--service checkout". */
+    String describe();
+
+    @Override
+    default void close() {}
+}

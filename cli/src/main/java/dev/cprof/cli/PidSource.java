@@ -1,0 +1,62 @@
+package dev.cprof.cli;
+
+import dev.cprof.wire.proto.StartRequest;
+import java.util.ArrayList;
+import java.util.List;
+
+/** {@code attach --pid}: the named JVMs of this host, each attached in process. */
+final class PidSource implements InstanceSource {
+    private final List<Long> pids;
+    private final List<LocalInstance> instances = new ArrayList<>();
+
+    PidSource(List<Long> pids) {
+        this.pids = List.copyOf(pids);
+    }
+
+    @Override
+    public void start(StartRequest request, SessionMerger merger) {
+        for (long pid : pids) {
+            LocalInstance instance = new LocalInstance(pid, request, merger);
+            instances.add(instance);
+            instance.start();
+        }
+    }
+
+    @Override
+    public int found() {
+        return pids.size();
+    }
+
+    @Override
+    public void stop(long waitMs) {
+        for (LocalInstance i : instances) {
+            i.stop(waitMs);
+        }
+    }
+
+    @Override
+    public List<Failed> failed() {
+        List<Failed> out = new ArrayList<>();
+        for (LocalInstance i : instances) {
+            if (i.error() != null) {
+                out.add(new Failed("pid " + i.pid(), i.pid(), i.error()));
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public String nothingFound() {
+        return null;
+    }
+
+    @Override
+    public boolean earlyEndIsPartial() {
+        return false;
+    }
+
+    @Override
+    public String describe() {
+        return "--pid " + pids;
+    }
+}

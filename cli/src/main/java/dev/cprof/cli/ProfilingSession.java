@@ -1,0 +1,63 @@
+package dev.cprof.cli;
+
+import dev.cprof.profile.Profile;
+import dev.cprof.wire.proto.StartRequest;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Runs one profiling session over an {@link InstanceSource}: start, wait for the duration (or
+ * Ctrl-C), stop everything (the last batches still come in, for at most {@link #STOP_WAIT_MS}),
+ * merge. The result says what was found, what failed and what ended early; the caller writes.
+ */
+final class ProfilingSession {
+    static final long STOP_WAIT_MS = 3_000;
+
+    /** The outcome: the merged profile, its streams, and one line per failure. */
+    record Result(Profile profile, List<SessionMerger.Stream> streams, List<InstanceSource.Failed> failedAttaches,
+                  List<String> failures, int found, double seconds, boolean interrupted) {
+
+        boolean anyAttached() {
+            return !streams.isEmpty();
+        }
+    }
+
+    private ProfilingSession() {}
+
+    static Result run(InstanceSource source, StartRequest request, long durationNanos, SessionClock clock, Progress progress)
+            throws Exception {
+        long started = System.nanoTime();
+        SessionMerger merger = new SessionMerger();
+        List<String> endedEarly = new ArrayList<>();
+        try {
+            source.start(request, merger);
+            clock.await(durationNanos, () -> progress.show(merger.streams().size(), source.found(), merger.samples(),
+                    merger.wireBytes(), durationNanos - (System.nanoTime() - started)));
+            progress.clear();
+            if (source.earlyEndIsPartial()) {
+                for (SessionMerger.Stream s : merger.streams()) {
+                    if (s.endReason() != null && s.error() == null) {
+                        endedEarly.add(s.label() + ": ended mid-session (" + s.endReason() + "); its samples until then are kept");
+                    }
+                }
+            }
+            source.stop(STOP_WAIT_MS);
+        } finally {
+            source.close();
+        }
+        Profile profile = merger.finish();
+        double seconds = (System.nanoTime() - started) / 1e9;
+        List<InstanceSource.Failed> failedAttaches = source.failed();
+        List<String> failures = new ArrayList<>();
+        for (InstanceSource.Failed f : failedAttaches) {
+            failures.add(f.label() + ": " + f.error());
+        }
+        for (SessionMerger.Stream s : merger.streams()) {
+            if (s.error() != null) {
+                failures.add(s.label() + ": " + s.error());
+            }
+        }
+        failures.addAll(endedEarly);
+        return new Result(profile, merger.streams(), failedAttaches, failures, source.found(), seconds, clock.interrupted());
+    }
+}

@@ -1,0 +1,183 @@
+package dev.cprof.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.cprof.agent.Attacher;
+import dev.cprof.discovery.FleetView;
+import dev.cprof.discovery.Peer;
+import dev.cprof.discovery.ZkClients;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.BooleanSupplier;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.test.InstanceSpec;
+import org.apache.curator.test.TestingServer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * attach --service through a real ZooKeeper (TestingServer) and a real peer (in process) to real
+ * JVMs; list and sessions read the same ZooKeeper.
+ */
+class FleetAttachTest {
+    private static final String HOST = "fleet-test";
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static TestingServer server;
+    private static CuratorFramework peerZk;
+    private static CuratorFramework zk;
+    private static Peer peer;
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void fleet() throws Exception {
+        assumeTrue(FleetAttachTest.class.getResource(dev.cprof.agent.AgentLibrary.RESOURCE) != null,
+                "ASSUMPTION: libcprof.so is not in the native-agent jar; fleet tests skipped");
+        assumeTrue(Attacher.findJattach() != null, "ASSUMPTION: jattach is not installed; fleet tests skipped");
+        server = new TestingServer(new InstanceSpec(null, -1, -1, -1, true, -1, 250, -1), true);
+        peerZk = ZkClients.start(server.getConnectString(), null, 3000);
+        zk = ZkClients.start(server.getConnectString(), null, 3000);
+        peer = Peer.start(Peer.Config.defaults(peerZk).withHost(HOST).withListen(new InetSocketAddress("127.0.0.1", 0)));
+    }
+
+    @AfterAll
+    static void close() throws Exception {
+        if (peer != null) {
+            peer.close();
+        }
+        if (zk != null) {
+            zk.close();
+            peerZk.close();
+        }
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    @Test
+    void everyInstanceAndAJoinerAppearPerInstanceAndListAndSessionsShowThem() throws Exception {
+        String service = Checkouts.uniqueService("checkout");
+        Path out = dir.resolve("fleet.collapsed");
+        try (TargetProcess a = Checkouts.start(service); TargetProcess b = Checkouts.start(service);
+             TargetProcess c = Checkouts.start(service)) {
+            awaitTrue(10_000, () -> registered(service) == 3);
+
+            Cli.Result list = Cli.run("list", "--zk", server.getConnectString(), "--service", service, "--json");
+            assertEquals(0, list.code(), list.err());
+            JsonNode rows = JSON.readTree(list.out());
+            assertEquals(3, rows.size(), list.out());
+            Set<Long> listed = new TreeSet<>();
+            for (JsonNode r : rows) {
+                assertEquals(service, r.get("service").asText());
+                assertEquals(HOST, r.get("host").asText());
+                assertTrue(r.get("jdk").asText().startsWith("17") || !r.get("jdk").asText().isEmpty(), r.toString());
+                assertTrue(r.get("uptime_s").asLong() >= 0, r.toString());
+                listed.add(r.get("pid").asLong());
+            }
+            assertEquals(new TreeSet<>(List.of(a.pid(), b.pid(), c.pid())), listed);
+
+            CompletableFuture<Cli.Result> session = CompletableFuture.supplyAsync(() -> Cli.run("attach", "--service", service,
+                    "--zk", server.getConnectString(), "-d", "8s", "--per-instance", "-o", out.toString(), "--json"));
+            awaitTrue(5_000, () -> sessionCount(service) == 1);
+            Cli.Result sessions = Cli.run("sessions", "--zk", server.getConnectString(), "--json");
+            assertEquals(0, sessions.code(), sessions.err());
+            JsonNode mine = null;
+            for (JsonNode s : JSON.readTree(sessions.out())) {
+                if (s.get("service").asText().equals(service)) {
+                    mine = s;
+                }
+            }
+            assertTrue(mine != null, sessions.out());
+            assertEquals(System.getProperty("user.name"), mine.get("user").asText());
+            assertEquals("cpu", mine.get("events").get(0).asText());
+            long planned = mine.get("planned_end_ms").asLong() - mine.get("start_ms").asLong();
+            assertEquals(8000, planned, 1000, mine.toString());
+
+            Thread.sleep(2000);
+            try (TargetProcess joiner = Checkouts.start(service)) {
+                Cli.Result r = session.get();
+                assertEquals(0, r.code(), r.err() + r.out());
+                Set<String> labels = new HashSet<>();
+                for (String line : Files.readAllLines(out)) {
+                    labels.add(line.substring(0, line.indexOf(';')));
+                }
+                for (long pid : List.of(a.pid(), b.pid(), c.pid(), joiner.pid())) {
+                    assertTrue(labels.contains(HOST + ":" + pid + " " + service), pid + " not in " + labels);
+                }
+                JsonNode summary = JSON.readTree(r.out());
+                assertEquals(4, summary.get("instances").asInt(), r.out());
+                for (JsonNode row : summary.get("per_instance")) {
+                    assertTrue(row.get("samples").asLong() > 0, row.toString());
+                    assertTrue(row.get("wire_bytes").asLong() > 0, row.toString());
+                    assertTrue(row.get("error").isNull(), row.toString());
+                }
+            }
+            awaitTrue(5_000, () -> sessionCount(service) == 0);
+        }
+    }
+
+    @Test
+    void anInstanceKilledMidSessionMakesItPartialAndTheRestIsWritten() throws Exception {
+        String service = Checkouts.uniqueService("checkout");
+        Path out = dir.resolve("partial.collapsed");
+        try (TargetProcess a = Checkouts.start(service); TargetProcess doomed = Checkouts.start(service)) {
+            awaitTrue(10_000, () -> registered(service) == 2);
+            CompletableFuture<Cli.Result> session = CompletableFuture.supplyAsync(() -> Cli.run("attach", "--service", service,
+                    "--zk", server.getConnectString(), "-d", "6s", "--per-instance", "-o", out.toString()));
+            Thread.sleep(3500);
+            doomed.close();
+            Cli.Result r = session.get();
+            assertEquals(ExitCodes.PARTIAL, r.code(), r.err());
+            String text = Files.readString(out);
+            assertTrue(text.contains(HOST + ":" + a.pid() + " " + service), text);
+            assertTrue(r.err().contains(HOST + ":" + doomed.pid() + " " + service + ": ended mid-session (exited)"), r.err());
+        }
+    }
+
+    @Test
+    void noInstanceIsExit4SayingWhereItLooked() {
+        Cli.Result r = Cli.run("attach", "--service", "nobody-here", "--zk", server.getConnectString(), "-d", "1s",
+                "-o", dir.resolve("x.html").toString());
+        assertEquals(ExitCodes.NOTHING_FOUND, r.code(), r.err());
+        assertEquals("cprof: no instance of service 'nobody-here' under /cprof/v1/services/nobody-here on ZooKeeper "
+                + server.getConnectString(), r.err().strip());
+        assertTrue(!Files.exists(dir.resolve("x.html")));
+    }
+
+    private static int registered(String service) {
+        try {
+            return new FleetView(zk).instances(service).size();
+        } catch (Exception e) {
+            return -1;
+        }
+    }
+
+    private static long sessionCount(String service) {
+        try {
+            return dev.cprof.discovery.SessionNode.list(zk).stream().filter(s -> s.service().equals(service)).count();
+        } catch (Exception e) {
+            return -1;
+        }
+    }
+
+    static void awaitTrue(long ms, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + ms;
+        while (!condition.getAsBoolean()) {
+            assertTrue(System.currentTimeMillis() < deadline, "condition not met within " + ms + " ms");
+            Thread.sleep(50);
+        }
+    }
+}
