@@ -8,9 +8,12 @@ public final class TwoMethods {
         var bean = java.lang.management.ManagementFactory.getThreadMXBean();
         System.out.println("ready");
         System.out.flush();
+        // A random unit per round: fixed periods alias with the CPU timer's tick.
+        java.util.Random random = new java.util.Random();
         while (true) {
-            burnFor(bean, 3_000_000, true);
-            burnFor(bean, 1_000_000, false);
+            long unit = 500_000 + random.nextInt(2_000_000);
+            burnFor(bean, 3 * unit, true);
+            burnFor(bean, unit, false);
         }
     }
 
@@ -26,13 +29,13 @@ public final class TwoMethods {
     }
 
     static void hotA() {
-        for (int i = 0; i < 20_000; i++) {
+        for (int i = 0; i < 2_000; i++) {
             sink += i * 31L ^ (sink >>> 3);
         }
     }
 
     static void hotB() {
-        for (int i = 0; i < 20_000; i++) {
+        for (int i = 0; i < 2_000; i++) {
             sink += i * 31L ^ (sink >>> 3);
         }
     }
