@@ -4,7 +4,8 @@
  * are created once per process, so a second attach reuses them.
  *
  * Options (comma separated): service=NAME, start=cpu[,wall,alloc,lock], interval=10ms,
- * alloc=512k, lock=10ms, duration=30s, flush=1s, threads, lines, wallthreads=N, file=PATH.
+ * alloc=512k, lock=10ms, duration=30s, flush=1s, threads, lines, wallthreads=N, wallstate,
+ * file=PATH. wallstate adds the thread state as the leaf frame of wall samples.
  * With start= the agent profiles right away; with file=PATH too, it writes the framed
  * InstanceInfo and Batch envelopes to PATH.
  */
@@ -160,6 +161,7 @@ static void parse_options(const char *options, cprof_options *o, int *start, cha
             if (event_of(tok)) o->events |= EV_BIT(event_of(tok));
             else if (strcmp(tok, "threads") == 0) o->threads = 1;
             else if (strcmp(tok, "lines") == 0) o->lines = 1;
+            else if (strcmp(tok, "wallstate") == 0) o->wall_state = 1;
             else cprof_log("unknown option '%s' ignored", tok);
             continue;
         }

@@ -73,6 +73,7 @@ cprof_record *ring_claim(void) {
     c->rec.type_name[0] = '\0';
     c->rec.pc = 0;
     c->rec.non_java = 0;
+    c->rec.state = STATE_NONE;
     return &c->rec;
 }
 

@@ -317,12 +317,20 @@ static uint32_t java_frame(session *s, jmethodID m, jint bci) {
 /* The interrupted PC by symbol (dladdr runs here, in the collector, never in the handler).
  * JIT-compiled and interpreted code is in no shared object: no frame. */
 static uint32_t native_frame(session *s, uintptr_t pc) {
-    Dl_info info;
+    Dl_info info, self;
     uint64_t v;
     if (pc == 0 || dladdr((void *)pc, &info) == 0 || info.dli_fname == NULL) return NONE;
     uintptr_t key = info.dli_sname != NULL ? (uintptr_t)info.dli_saddr : (uintptr_t)info.dli_fbase;
     if (kmap_get(&s->natives, key, 0, &v)) return (uint32_t)v;
     char buf[512];
+    if (dladdr((void *)native_frame, &self) != 0 && self.dli_fbase == info.dli_fbase) {
+        /* This agent's own code (a JVMTI callback such as ClassPrepare running on the
+         * sampled thread): one honest name, not a hash-named library. */
+        snprintf(buf, sizeof buf, "[cprof]");
+        uint32_t f = named_frame(s, buf, KIND_PSEUDO);
+        if (f != NONE) kmap_put(&s->natives, key, 0, f);
+        return f;
+    }
     if (info.dli_sname != NULL) {
         char *d = NULL;
         int status = -1;
@@ -370,12 +378,23 @@ static const char *agct_error_name(int code) {
     }
 }
 
+static const char *state_name(uint8_t state) {
+    switch (state) {
+    case STATE_RUNNING: return "[running]";
+    case STATE_SLEEPING: return "[sleeping]";
+    case STATE_WAITING: return "[waiting]";
+    case STATE_OTHER: return "[other_state]";
+    default: return NULL;
+    }
+}
+
 /* One record -> one stack (root first) -> one aggregated sample. */
 static void process_record(const cprof_record *r, void *arg) {
     session *s = arg;
     uint32_t ids[MAX_FRAMES + 8];
     uint32_t n = 0;
     int bad = 0;
+    if (r->event == 0) return; /* a producer's "nothing to record" */
 #define PUSH(f) do { uint32_t f_ = (f); if (f_ == NONE) bad = 1; else ids[n++] = f_; } while (0)
     if (s->o.threads || r->non_java) {
         PUSH(thread_frame(s, r->tid));
@@ -383,6 +402,8 @@ static void process_record(const cprof_record *r, void *arg) {
     if (r->non_java) {
         PUSH(named_frame(s, "[jvm_internal]", KIND_PSEUDO));
     } else if (r->num_frames <= 0) {
+        /* Kept, as a pseudo frame naming why: counted so the client can tell how much of the
+         * profile has no Java stack, but these samples are NOT lost. */
         if (r->event == EV_CPU || r->event == EV_WALL) s->unwalkable++;
         PUSH(named_frame(s, agct_error_name(r->num_frames), KIND_PSEUDO));
     } else {
@@ -400,6 +421,9 @@ static void process_record(const cprof_record *r, void *arg) {
     if (r->pc != 0) {
         uint32_t f = native_frame(s, r->pc);
         if (f != NONE) ids[n++] = f;
+    }
+    if (r->state != STATE_NONE) {
+        PUSH(named_frame(s, state_name(r->state), KIND_PSEUDO)); /* leaf: thread state */
     }
 #undef PUSH
     uint32_t stack = bad ? NONE : intern_stack(s, ids, n);

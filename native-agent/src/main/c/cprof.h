@@ -36,6 +36,7 @@ typedef struct {
     int threads;                /* thread name as root frame */
     int lines;                  /* line numbers on Java frames */
     uint32_t wall_threads;      /* threads signalled per wall tick */
+    int wall_state;             /* wall: thread state as leaf frame (options["wall_state"]) */
     char session_id[128];
 } cprof_options;
 
@@ -68,9 +69,13 @@ int cprof_gettid(void);
 
 typedef struct { jint lineno; jmethodID method_id; } cprof_frame; /* = ASGCT_CallFrame */
 
+/* Wall sample thread state (from the kernel's task state letter). */
+enum { STATE_NONE = 0, STATE_RUNNING, STATE_SLEEPING, STATE_WAITING, STATE_OTHER };
+
 typedef struct {
-    uint8_t event;          /* EV_* */
+    uint8_t event;          /* EV_*; 0 = skip this record */
     uint8_t non_java;       /* sampled thread had no JNIEnv */
+    uint8_t state;          /* STATE_*, wall samples with the wall_state option */
     int32_t num_frames;     /* AGCT result: <= 0 is an error code */
     int32_t tid;
     uint64_t weight;

@@ -225,6 +225,34 @@ static int add_event(cprof_options *o, uint64_t ev) {
     return 0;
 }
 
+static int is_true(const uint8_t *p, size_t n) {
+    return (n == 4 && memcmp(p, "true", 4) == 0) || (n == 1 && p[0] == '1');
+}
+
+/* One StartRequest.options entry; unknown keys are ignored. */
+static int decode_option(rd r, cprof_options *o) {
+    const uint8_t *key = NULL, *val = NULL;
+    size_t kn = 0, vn = 0;
+    while (r.p < r.end) {
+        unsigned f, w;
+        uint64_t v = 0;
+        rd sub = {0};
+        if (rd_field(&r, &f, &w, &v, &sub) != 0) return -1;
+        if (w != WT_LEN) continue;
+        if (f == 1) {
+            key = sub.p;
+            kn = (size_t)(sub.end - sub.p);
+        } else if (f == 2) {
+            val = sub.p;
+            vn = (size_t)(sub.end - sub.p);
+        }
+    }
+    if (key != NULL && kn == 10 && memcmp(key, "wall_state", 10) == 0) {
+        o->wall_state = val != NULL && is_true(val, vn);
+    }
+    return 0;
+}
+
 static int decode_start(rd r, cprof_options *o) {
     while (r.p < r.end) {
         unsigned f, w;
@@ -260,7 +288,10 @@ static int decode_start(rd r, cprof_options *o) {
         case 8: if (w == WT_VARINT) o->threads = v != 0; break;
         case 9: if (w == WT_VARINT) o->lines = v != 0; break;
         case 10: if (w == WT_VARINT && v) o->wall_threads = (uint32_t)v; break;
-        default: break; /* python, options, future fields */
+        case 12: /* map<string, string> options: entries {1: key, 2: value} */
+            if (w == WT_LEN && decode_option(sub, o) != 0) return -1;
+            break;
+        default: break; /* python, future fields */
         }
     }
     return 0;

@@ -12,6 +12,7 @@
 #include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,15 @@
 #define WALL_SIGNAL SIGVTALRM
 #define MAX_THREADS 4096
 #define RESCAN_NS 500000000ull
+#define NO_JAVA_RETRY_RESCANS 10 /* a thread without Java frames is probed again after 5 s */
+
+/* What a slot's thread is, as far as sampling knows. */
+enum {
+    JAVA_UNKNOWN = 0,
+    JAVA_YES = 1,        /* has a JNIEnv */
+    JAVA_NOT = 2,        /* no JNIEnv: a JVM-internal native thread (GC, VM thread) */
+    JAVA_NO_FRAMES = 3   /* a JavaThread that runs no Java code (JIT compiler, service threads) */
+};
 
 typedef struct {
     JNIEnv *env_id;
@@ -36,7 +46,8 @@ typedef void (*agct_fn)(ASGCT_CallTrace *, jint, void *);
 /* One known OS thread of this process. tid/java are read by signal handlers. */
 typedef struct {
     atomic_int tid;       /* 0 = free slot */
-    atomic_int java;      /* 0 unknown, 1 has a JNIEnv, 2 not a Java thread */
+    atomic_int java;      /* see JAVA_* */
+    atomic_int state;     /* wall: kernel state letter read just before the signal, 0 = unknown */
     int has_timer;
     timer_t timer;
     int seen;             /* rescan mark */
@@ -49,7 +60,7 @@ static pthread_mutex_t slots_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static atomic_int session_on;               /* producers may write */
 static atomic_int in_flight;                /* producers currently writing */
-static atomic_int cpu_on, wall_on, use_itimer;
+static atomic_int cpu_on, wall_on, wall_state_on, use_itimer;
 static uint64_t interval_ns;
 static atomic_ullong wall_weight;
 static atomic_ullong samples;
@@ -113,14 +124,24 @@ static uintptr_t pc_of(void *ucontext) {
 #endif
 }
 
-/* Async-signal-safe: a scan of the slot array with atomic loads. */
-static void mark_java(int tid, int java) {
+/* Async-signal-safe: a scan of the slot array with atomic loads. NULL = not a known thread. */
+static tslot *slot_of(int tid) {
     int hw = atomic_load_explicit(&slots_hw, memory_order_acquire);
     for (int i = 0; i < hw; i++) {
         if (atomic_load_explicit(&slots[i].tid, memory_order_relaxed) == tid) {
-            atomic_store_explicit(&slots[i].java, java ? 1 : 2, memory_order_relaxed);
-            return;
+            return &slots[i];
         }
+    }
+    return NULL;
+}
+
+static uint8_t state_code(int letter) {
+    switch (letter) {
+    case 'R': return STATE_RUNNING;
+    case 'S': return STATE_SLEEPING;
+    case 'D': return STATE_WAITING;
+    case 0: return STATE_NONE;
+    default: return STATE_OTHER; /* T, t (stopped, traced), Z, X, ... */
     }
 }
 
@@ -132,7 +153,10 @@ static void take_sample(int event, uint64_t weight, void *ucontext) {
     if (vm == NULL || (*vm)->GetEnv(vm, (void **)&env, JNI_VERSION_1_6) != JNI_OK) {
         env = NULL;
     }
-    mark_java(tid, env != NULL);
+    tslot *slot = slot_of(tid);
+    if (slot != NULL && (env == NULL || atomic_load_explicit(&slot->java, memory_order_relaxed) != JAVA_NO_FRAMES)) {
+        atomic_store_explicit(&slot->java, env != NULL ? JAVA_YES : JAVA_NOT, memory_order_relaxed);
+    }
     if (env == NULL && event == EV_WALL) {
         return; /* wall time of JVM-internal threads is noise */
     }
@@ -144,10 +168,25 @@ static void take_sample(int event, uint64_t weight, void *ucontext) {
     r->tid = tid;
     r->weight = weight;
     r->pc = pc_of(ucontext);
+    if (event == EV_WALL && slot != NULL && atomic_load_explicit(&wall_state_on, memory_order_relaxed)) {
+        r->state = state_code(atomic_load_explicit(&slot->state, memory_order_relaxed));
+    }
     if (env != NULL) {
         ASGCT_CallTrace trace = {env, 0, r->frames};
         agct(&trace, MAX_FRAMES, ucontext);
         r->num_frames = trace.num_frames;
+        if (event == EV_WALL && (trace.num_frames == 0 || trace.num_frames == -3)) {
+            /* No Java frame at all (no_Java_frame, unknown_not_Java): a JavaThread of the
+             * JVM itself (JIT compiler, service, signal dispatcher, attach listener) that
+             * sits in native code. Its wall time is noise like that of the JVM's native
+             * threads: skip it, and leave it out of the next wall ticks. */
+            if (slot != NULL) {
+                atomic_store_explicit(&slot->java, JAVA_NO_FRAMES, memory_order_relaxed);
+            }
+            r->event = 0; /* the collector ignores the record */
+            ring_commit(r);
+            return;
+        }
     } else {
         r->non_java = 1;
         r->num_frames = 0;
@@ -190,7 +229,14 @@ static int install_handlers(void) {
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_flags = SA_SIGINFO | SA_RESTART;
+    /* Each handler blocks the other signal too: a CPU tick landing inside the wall handler
+     * (or the reverse) would otherwise sample the handler itself, a PC in this library with
+     * the thread still "in Java", which AsyncGetCallTrace reports as unknown_Java. Blocked,
+     * the second signal is delivered right after the first handler returns, with the
+     * thread's own context. */
     sigemptyset(&sa.sa_mask);
+    sigaddset(&sa.sa_mask, CPU_SIGNAL);
+    sigaddset(&sa.sa_mask, WALL_SIGNAL);
     sa.sa_sigaction = on_cpu_signal;
     if (sigaction(CPU_SIGNAL, &sa, NULL) != 0) {
         return -1;
@@ -236,7 +282,8 @@ static tslot *slot_add(int tid) {
     }
     s->has_timer = 0;
     s->seen = 1;
-    atomic_store(&s->java, 0);
+    atomic_store(&s->java, JAVA_UNKNOWN);
+    atomic_store(&s->state, 0);
     atomic_store(&s->tid, tid);
     return s;
 }
@@ -279,7 +326,7 @@ static void slot_arm(tslot *s) {
 }
 
 /* Adds threads that appeared, forgets those that exited (so timers never pile up). */
-static void rescan(void) {
+static void rescan(int retry_no_frames) {
     DIR *d = opendir("/proc/self/task");
     if (d == NULL) {
         return;
@@ -288,6 +335,9 @@ static void rescan(void) {
     int hw = atomic_load(&slots_hw);
     for (int i = 0; i < hw; i++) {
         slots[i].seen = 0;
+        if (retry_no_frames && atomic_load(&slots[i].java) == JAVA_NO_FRAMES) {
+            atomic_store(&slots[i].java, JAVA_UNKNOWN); /* it may run Java code by now */
+        }
     }
     struct dirent *e;
     while ((e = readdir(d)) != NULL) {
@@ -303,7 +353,9 @@ static void rescan(void) {
     }
     hw = atomic_load(&slots_hw);
     for (int i = 0; i < hw; i++) {
-        if (atomic_load(&slots[i].tid) != 0 && !slots[i].seen) {
+        int tid = atomic_load(&slots[i].tid);
+        /* Gone, or one of the agent's own threads (registered after it got a slot). */
+        if (tid != 0 && (!slots[i].seen || agent_is_own_tid(tid))) {
             slot_remove(&slots[i]);
         }
     }
@@ -312,6 +364,9 @@ static void rescan(void) {
 }
 
 void sampler_thread_started(int tid) {
+    if (agent_is_own_tid(tid)) {
+        return;
+    }
     pthread_mutex_lock(&slots_lock);
     tslot *s = slot_add(tid);
     if (s != NULL) {
@@ -330,25 +385,49 @@ void sampler_thread_ended(int tid) {
     pthread_mutex_unlock(&slots_lock);
 }
 
-/* Signals up to wall_per_tick threads, continuing where the last tick stopped. */
-static void wall_tick(int *cursor) {
+/* The state letter of /proc/self/task/<tid>/stat (R, S, D, ...), 0 when unreadable. */
+static int kernel_state(int tid) {
+    char path[64], buf[512];
+    snprintf(path, sizeof path, "/proc/self/task/%d/stat", tid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        return 0;
+    }
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0) {
+        return 0;
+    }
+    buf[n] = '\0';
+    char *p = strrchr(buf, ')'); /* the name may contain spaces and parentheses */
+    return p != NULL && p[1] == ' ' ? p[2] : 0;
+}
+
+static int wall_candidate(const tslot *s) {
+    int java = atomic_load(&s->java);
+    return atomic_load(&s->tid) != 0 && java != JAVA_NOT && java != JAVA_NO_FRAMES;
+}
+
+/* Signals up to wall_per_tick threads, continuing where the last tick stopped. `elapsed` is
+ * the wall time since the previous tick: on a loaded machine ticks come late, and each
+ * sample must stand for the time that really passed. */
+static void wall_tick(int *cursor, uint64_t elapsed) {
     int pid = getpid();
-    int targets[256];
+    int targets[256], index[256];
     int n = 0, candidates = 0;
     pthread_mutex_lock(&slots_lock);
     int hw = atomic_load(&slots_hw);
     for (int i = 0; i < hw; i++) {
-        int tid = atomic_load(&slots[i].tid);
-        if (tid != 0 && atomic_load(&slots[i].java) != 2) {
+        if (wall_candidate(&slots[i])) {
             candidates++;
         }
     }
     int from = hw > 0 ? *cursor % hw : 0;
     for (int k = 0; k < hw && n < (int)wall_per_tick && n < 256; k++) {
         int i = (from + k) % hw;
-        int tid = atomic_load(&slots[i].tid);
-        if (tid != 0 && atomic_load(&slots[i].java) != 2) {
-            targets[n++] = tid;
+        if (wall_candidate(&slots[i])) {
+            index[n] = i;
+            targets[n++] = atomic_load(&slots[i].tid);
             *cursor = i + 1; /* the next tick starts after the last thread signalled */
         }
     }
@@ -357,8 +436,14 @@ static void wall_tick(int *cursor) {
         return;
     }
     /* Each thread is seen about once every candidates/n ticks: weight it accordingly. */
-    atomic_store(&wall_weight, interval_ns * (uint64_t)candidates / (uint64_t)n);
+    atomic_store(&wall_weight, elapsed * (uint64_t)candidates / (uint64_t)n);
+    int with_state = atomic_load(&wall_state_on);
     for (int i = 0; i < n; i++) {
+        if (with_state) {
+            /* Read here, in the sampler thread, not in the handler: the handler finds it in
+             * the slot (a slot reused meanwhile by another thread just gets a stale letter). */
+            atomic_store(&slots[index[i]].state, kernel_state(targets[i]));
+        }
         syscall(SYS_tgkill, pid, targets[i], WALL_SIGNAL);
     }
 }
@@ -369,25 +454,33 @@ static void *sampler_main(void *arg) {
     agent_register_own_tid(cprof_gettid());
     pthread_setname_np(pthread_self(), "cprof-sampler");
     uint64_t next_rescan = now_mono_ns() + RESCAN_NS;
-    int cursor = 0;
+    uint64_t last_tick = now_mono_ns(), next_tick = last_tick;
+    int cursor = 0, rescans = 0;
     pthread_mutex_lock(&tick_lock);
     while (!stop_requested) {
         uint64_t wait = atomic_load(&wall_on) ? interval_ns : 100000000ull;
+        next_tick += wait; /* absolute deadlines: the tick rate does not drift */
+        uint64_t now = now_mono_ns();
+        if (next_tick < now) {
+            next_tick = now; /* late (a loaded machine): tick now, do not try to catch up */
+        }
         struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        uint64_t until = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec + wait;
-        ts.tv_sec = (time_t)(until / 1000000000ull);
-        ts.tv_nsec = (long)(until % 1000000000ull);
+        ts.tv_sec = (time_t)(next_tick / 1000000000ull);
+        ts.tv_nsec = (long)(next_tick % 1000000000ull);
         pthread_cond_timedwait(&tick_cond, &tick_lock, &ts);
         if (stop_requested) {
             break;
         }
         pthread_mutex_unlock(&tick_lock);
+        now = now_mono_ns();
+        uint64_t elapsed = now - last_tick;
+        last_tick = now;
         if (atomic_load(&wall_on)) {
-            wall_tick(&cursor);
+            /* Bounded, so one long stall cannot dwarf the rest of the profile. */
+            wall_tick(&cursor, elapsed < 100 * interval_ns ? elapsed : 100 * interval_ns);
         }
-        if (now_mono_ns() >= next_rescan) {
-            rescan();
+        if (now >= next_rescan) {
+            rescan(++rescans % NO_JAVA_RETRY_RESCANS == 0);
             next_rescan = now_mono_ns() + RESCAN_NS;
         }
         pthread_mutex_lock(&tick_lock);
@@ -411,6 +504,7 @@ int sampler_start(const cprof_options *o) {
         return -1;
     }
     atomic_store(&wall_on, (o->events & EV_BIT(EV_WALL)) != 0);
+    atomic_store(&wall_state_on, o->wall_state != 0);
     if (o->events & EV_BIT(EV_CPU)) {
         /* Probe per-thread timers on our own thread; fall back to a process-wide itimer. */
         struct sigevent sev;
@@ -430,7 +524,7 @@ int sampler_start(const cprof_options *o) {
         }
         atomic_store(&cpu_on, 1);
     }
-    rescan(); /* arms timers on every existing thread */
+    rescan(1); /* arms timers on every existing thread */
     stop_requested = 0;
     if (!tick_cond_ready) {
         /* Deadlines below are CLOCK_MONOTONIC; the condition variable must use that clock. */
@@ -459,6 +553,7 @@ void sampler_stop(void) {
     atomic_store(&session_on, 0);
     atomic_store(&cpu_on, 0);
     atomic_store(&wall_on, 0);
+    atomic_store(&wall_state_on, 0);
     if (atomic_load(&use_itimer)) {
         struct itimerval off;
         memset(&off, 0, sizeof off);

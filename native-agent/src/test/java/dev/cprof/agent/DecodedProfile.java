@@ -25,6 +25,8 @@ final class DecodedProfile {
     final Map<EventType, Map<List<String>, long[]>> samples = new HashMap<>();
     long batches;
     long droppedBufferFull;
+    long unwalkable;
+    long droppedOther;
 
     void add(Batch b) {
         assertEquals(batches + 1, b.getSequence(), "batch sequence");
@@ -54,6 +56,8 @@ final class DecodedProfile {
             cw[1] += s.getWeight();
         }
         droppedBufferFull += b.getDropped().getBufferFull();
+        unwalkable += b.getDropped().getUnwalkable();
+        droppedOther += b.getDropped().getOther();
     }
 
     /** Sum of counts (weight=false) or weights of the event's stacks matching {@code p}. */
@@ -65,6 +69,10 @@ final class DecodedProfile {
             }
         }
         return total;
+    }
+
+    static Predicate<List<String>> leaf(String frameName) {
+        return stack -> !stack.isEmpty() && stack.get(stack.size() - 1).equals(frameName);
     }
 
     static Predicate<List<String>> contains(String frameName) {

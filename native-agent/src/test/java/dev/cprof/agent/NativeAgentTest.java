@@ -1,6 +1,7 @@
 package dev.cprof.agent;
 
 import static dev.cprof.agent.DecodedProfile.contains;
+import static dev.cprof.agent.DecodedProfile.leaf;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -9,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.cprof.agent.workload.AllocSplit;
 import dev.cprof.agent.workload.CpuSplit;
 import dev.cprof.agent.workload.Light;
+import dev.cprof.agent.workload.ManyThreads;
 import dev.cprof.agent.workload.SleepLock;
 import dev.cprof.wire.FrameReader;
 import dev.cprof.wire.proto.Envelope;
@@ -26,6 +28,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -104,6 +107,117 @@ class NativeAgentTest {
                 assertEquals(75.0, share, 5.0, () -> p.dump(EventType.CPU, 10));
                 assertEquals(10 * MS * p.sum(EventType.CPU, s -> true, false), p.sum(EventType.CPU, s -> true, true),
                         "cpu weight = interval per sample");
+            }
+        }
+    }
+
+    /** A frame of the agent's own code: "[cprof]", or its library by file name. */
+    static final Predicate<List<String>> AGENT_FRAME =
+            s -> s.stream().anyMatch(f -> f.equals("[cprof]") || f.contains("libcprof"));
+
+    @ParameterizedTest
+    @MethodSource("dev.cprof.agent.Jdks#all")
+    void agentIsNoHotSpotInItsOwnProfile(Path java) throws Exception {
+        // cpu and wall together: a CPU tick landing in the wall handler (or the reverse) used
+        // to be recorded as [unknown_Java];[libcprof-<hash>.so], 1-12 % of the cpu samples.
+        try (TargetJvm jvm = TargetJvm.start(java, List.of(), ManyThreads.class)) {
+            jvm.attach(lib, "");
+            try (AgentClient c = AgentClient.connect(jvm.pid(), Duration.ofSeconds(10))) {
+                c.start(request(EventType.CPU, EventType.WALL).build());
+                DecodedProfile p = collect(c, Duration.ofSeconds(4), Duration.ofSeconds(20),
+                        d -> d.sum(EventType.CPU, s -> true, false) >= 500);
+                long cpu = p.sum(EventType.CPU, s -> true, false);
+                long cpuAgent = p.sum(EventType.CPU, AGENT_FRAME, false);
+                long wall = p.sum(EventType.WALL, s -> true, false);
+                long wallAgent = p.sum(EventType.WALL, AGENT_FRAME, false);
+                System.out.printf("agent frames %s: cpu %d of %d, wall %d of %d samples%n", java, cpuAgent, cpu, wallAgent, wall);
+                assertTrue(cpu >= 100, () -> "too few samples: " + p.dump(EventType.CPU, 10));
+                assertTrue(cpuAgent * 100 < cpu, () -> "agent frames >= 1 % of cpu: " + p.dump(EventType.CPU, 10));
+                assertTrue(wallAgent * 100 < wall, () -> "agent frames >= 1 % of wall: " + p.dump(EventType.WALL, 10));
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("dev.cprof.agent.Jdks#all")
+    void reattachKeepsTheCpuSampleRate(Path java) throws Exception {
+        // Samples of a CPU-timer profiler follow the CPU the JVM gets, not the wall clock: on a
+        // loaded machine raw counts swing, so each session is normalised by the CPU time its
+        // threads (the agent's own excluded) used meanwhile: expected = cpu time / interval.
+        final int sessions = 5;
+        try (TargetJvm jvm = TargetJvm.start(java, List.of(), CpuSplit.class)) {
+            List<Double> rates = new ArrayList<>();
+            StringBuilder log = new StringBuilder();
+            for (int i = 0; i < sessions; i++) {
+                jvm.attach(lib, "");
+                try (AgentClient c = AgentClient.connect(jvm.pid(), Duration.ofSeconds(10))) {
+                    c.start(request(EventType.CPU).build());
+                    long cpu0 = jvm.cpuNanos("cprof-");
+                    DecodedProfile p = collect(c, Duration.ofSeconds(3), Duration.ofSeconds(3), d -> true);
+                    long cpuNs = jvm.cpuNanos("cprof-") - cpu0;
+                    long samples = p.sum(EventType.CPU, s -> true, false);
+                    double expected = (double) cpuNs / (10 * MS);
+                    rates.add(samples / expected);
+                    log.append(String.format("session %d: %d samples, %d ms CPU (expected %.0f), ratio %.2f%n",
+                            i + 1, samples, cpuNs / MS, expected, samples / expected));
+                    assertTrue(expected >= 30, "the target got too little CPU to judge: " + log);
+                }
+            }
+            System.out.printf("reattach rate %s:%n%s", java, log);
+            for (int i = 0; i < sessions; i++) {
+                assertEquals(1.0, rates.get(i) / rates.get(0), 0.2, "session " + (i + 1) + " vs the first:\n" + log);
+                assertEquals(1.0, rates.get(i), 0.25, "samples = CPU time / interval:\n" + log);
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("dev.cprof.agent.Jdks#all")
+    void wallSamplesManyThreadsAndTellsStateOnRequest(Path java) throws Exception {
+        try (TargetJvm jvm = TargetJvm.start(java, List.of(), ManyThreads.class)) {
+            jvm.attach(lib, "");
+            Predicate<List<String>> spin = contains(WORKLOAD + "ManyThreads.spin");
+            Predicate<List<String>> nap = contains(WORKLOAD + "ManyThreads.nap");
+            Predicate<List<String>> park = contains(WORKLOAD + "ManyThreads.park");
+            Predicate<List<String>> await = contains(WORKLOAD + "ManyThreads.await");
+            Predicate<List<String>> anyState = leaf("[running]").or(leaf("[sleeping]")).or(leaf("[waiting]")).or(leaf("[other_state]"));
+            // default: ~25 Java threads at 16 per 10 ms tick, nothing lost, no state frames
+            try (AgentClient c = AgentClient.connect(jvm.pid(), Duration.ofSeconds(10))) {
+                c.start(request(EventType.WALL).build());
+                DecodedProfile p = collect(c, Duration.ofSeconds(3), Duration.ofSeconds(3), d -> true);
+                long wall = p.sum(EventType.WALL, s -> true, false);
+                System.out.printf("wall %s: %d samples, buffer_full %d, unwalkable %d, other %d%n",
+                        java, wall, p.droppedBufferFull, p.unwalkable, p.droppedOther);
+                assertTrue(wall >= 500, () -> "too few wall samples: " + p.dump(EventType.WALL, 10));
+                assertEquals(0, p.droppedBufferFull, "samples lost to a full buffer");
+                assertEquals(0, p.droppedOther, "samples lost otherwise");
+                assertTrue(p.unwalkable * 20 < wall, () -> "unwalkable " + p.unwalkable + ": " + p.dump(EventType.WALL, 10));
+                assertTrue(p.sum(EventType.WALL, nap, false) > 0 && p.sum(EventType.WALL, spin, false) > 0,
+                        () -> p.dump(EventType.WALL, 10));
+                assertEquals(0, p.sum(EventType.WALL, anyState, false), () -> "state frames by default: " + p.dump(EventType.WALL, 10));
+                // weight: each sample stands for the wall time between two looks at its thread,
+                // so the 6 nappers add up to about 6 x the session's length
+                long napMs = p.sum(EventType.WALL, nap, true) / MS;
+                System.out.printf("wall %s: 6 nappers weigh %d ms%n", java, napMs);
+                assertTrue(napMs > 6 * 2_000 && napMs < 6 * 5_000, "napper wall time " + napMs + " ms");
+            }
+            // options["wall_state"] = "true": kernel state as the leaf frame
+            try (AgentClient c = AgentClient.connect(jvm.pid(), Duration.ofSeconds(10))) {
+                c.start(request(EventType.WALL).putOptions("wall_state", "true").build());
+                DecodedProfile p = collect(c, Duration.ofSeconds(3), Duration.ofSeconds(3), d -> true);
+                long wall = p.sum(EventType.WALL, s -> true, false);
+                long stated = p.sum(EventType.WALL, anyState, false);
+                long spinRunning = p.sum(EventType.WALL, spin.and(leaf("[running]")), false);
+                long spinAll = p.sum(EventType.WALL, spin, false);
+                long idle = p.sum(EventType.WALL, nap.or(park).or(await), false);
+                long idleSleeping = p.sum(EventType.WALL, nap.or(park).or(await).and(leaf("[sleeping]")), false);
+                System.out.printf("wall state %s: %d of %d samples with a state; spin %d of %d running; idle %d of %d sleeping%n",
+                        java, stated, wall, spinRunning, spinAll, idleSleeping, idle);
+                assertEquals(wall, stated, () -> "every wall sample has a state: " + p.dump(EventType.WALL, 10));
+                // "R" is runnable, not only on a CPU: the 6 waiters, woken together every second,
+                // queue for the monitor and the CPU on a loaded machine, so not 100 %
+                assertTrue(idle > 0 && idleSleeping >= idle * 80 / 100, () -> p.dump(EventType.WALL, 20));
+                assertTrue(spinAll > 0 && spinRunning >= spinAll * 80 / 100, () -> p.dump(EventType.WALL, 20));
             }
         }
     }

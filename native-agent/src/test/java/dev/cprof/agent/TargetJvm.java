@@ -110,6 +110,29 @@ final class TargetJvm implements AutoCloseable {
         throw new IOException("no VmRSS for " + pid());
     }
 
+    /**
+     * CPU time (user + system) of the JVM's threads whose kernel name does not start with
+     * {@code excludedPrefix}, in nanoseconds, at the kernel's 10 ms (USER_HZ) resolution.
+     */
+    long cpuNanos(String excludedPrefix) throws IOException {
+        long ticks = 0;
+        try (var tasks = Files.list(Path.of("/proc", Long.toString(pid()), "task"))) {
+            for (Path t : (Iterable<Path>) tasks::iterator) {
+                try {
+                    if (Files.readString(t.resolve("comm")).startsWith(excludedPrefix)) {
+                        continue;
+                    }
+                    String stat = Files.readString(t.resolve("stat"));
+                    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                    ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime
+                } catch (IOException e) {
+                    // thread exited meanwhile
+                }
+            }
+        }
+        return ticks * 10_000_000L;
+    }
+
     /** Names of the JVM's threads (the kernel's 15-character names). */
     List<String> threadNames() throws IOException {
         List<String> names = new ArrayList<>();
