@@ -1,15 +1,10 @@
 package dev.cprof.cli;
 
 import dev.cprof.profile.Events;
-import dev.cprof.profile.Format;
 import dev.cprof.profile.Profile;
 import dev.cprof.profile.WriteOptions;
 import dev.cprof.wire.proto.EventType;
-import java.io.BufferedInputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
-import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
@@ -31,14 +26,14 @@ import picocli.CommandLine.TypeConversionException;
         description = {
             "Converts a profile between formats.",
             "",
-            "Reads .cprof files and collapsed stacks (.collapsed, .txt); writes html, svg, collapsed,"
+            "Reads .cprof, pprof (.pb.gz, .pprof) and collapsed stacks (.collapsed, .txt); writes html, svg, collapsed,"
                     + " pprof (.pb.gz, .pprof), speedscope (.json) and .cprof. The output is written to a"
                     + " temporary file and renamed, so a failed conversion leaves no partial file.",
         })
 final class ConvertCommand implements Callable<Integer> {
 
     @Parameters(index = "0", paramLabel = "IN",
-            description = "Input profile: .cprof, or collapsed stacks (.collapsed, .txt).")
+            description = "Input profile: .cprof, pprof (.pb.gz, .pprof) or collapsed stacks (.collapsed, .txt).")
     String input;
 
     @Mixin
@@ -59,36 +54,12 @@ final class ConvertCommand implements Callable<Integer> {
             throw new CliException(ExitCodes.USAGE, "missing -o FILE: where to write the converted profile (see 'cprof convert --help')");
         }
         output.resolveFormat(); // fail on a bad -o or --format before reading a big input
-        Path in;
-        try {
-            in = Path.of(input);
-        } catch (InvalidPathException e) {
-            throw new CliException("not a valid file name: " + input);
-        }
-        if (!Files.exists(in)) {
-            throw new CliException("no such file: " + input);
-        }
-        if (Files.isDirectory(in)) {
-            throw new CliException(input + " is a directory, not a profile");
-        }
-        Format inFormat;
-        try {
-            inFormat = Format.byFileName(input);
-        } catch (IllegalArgumentException e) {
-            throw new CliException(e.getMessage());
-        }
-        if (!inFormat.canRead()) {
-            throw new CliException(input + ": cprof cannot read " + inFormat.formatName + " files (it reads .cprof and collapsed)");
-        }
-        Profile profile;
-        try (InputStream s = new BufferedInputStream(Files.newInputStream(in), 1 << 16)) {
-            profile = inFormat.read(s, input);
-        }
+        Profile profile = ProfileFiles.read(input);
         if (event != null && !profile.events().contains(event)) {
             throw new CliException(input + " has no " + Events.name(event) + " samples (it has: "
                     + profile.events().stream().map(Events::name).collect(Collectors.joining(", ")) + ")");
         }
-        String title = output.title() != null ? output.title() : in.getFileName().toString();
+        String title = output.title() != null ? output.title() : java.nio.file.Path.of(input).getFileName().toString();
         WriteOptions options = WriteOptions.defaults().withTitle(title).withEvent(event);
         output.write(spec, profile, options);
         return ExitCodes.OK;

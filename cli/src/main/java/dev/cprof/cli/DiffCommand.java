@@ -10,11 +10,8 @@ import dev.cprof.profile.HtmlWriter;
 import dev.cprof.profile.Json;
 import dev.cprof.profile.Profile;
 import dev.cprof.wire.proto.EventType;
-import java.io.BufferedInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -118,8 +115,8 @@ final class DiffCommand implements Callable<Integer> {
         } else if (output.format != null) {
             throw new CliException(ExitCodes.USAGE, "--format needs -o FILE");
         }
-        Profile baseProfile = read(base);
-        Profile newProfile = read(next);
+        Profile baseProfile = ProfileFiles.read(base);
+        Profile newProfile = ProfileFiles.read(next);
         EventType e = chooseEvent(baseProfile, newProfile);
         Diff diff = Diff.of(baseProfile, newProfile, e);
 
@@ -168,33 +165,6 @@ final class DiffCommand implements Callable<Integer> {
             return ExitCodes.REGRESSION;
         }
         return ExitCodes.OK;
-    }
-
-    private Profile read(String file) throws IOException {
-        Path in;
-        try {
-            in = Path.of(file);
-        } catch (InvalidPathException e) {
-            throw new CliException("not a valid file name: " + file);
-        }
-        if (!Files.exists(in)) {
-            throw new CliException("no such file: " + file);
-        }
-        if (Files.isDirectory(in)) {
-            throw new CliException(file + " is a directory, not a profile");
-        }
-        Format f;
-        try {
-            f = Format.byFileName(file);
-        } catch (IllegalArgumentException e) {
-            throw new CliException(e.getMessage());
-        }
-        if (!f.canRead()) {
-            throw new CliException(file + ": cprof cannot read " + f.formatName + " files (diff reads .cprof, collapsed and pprof)");
-        }
-        try (InputStream s = new BufferedInputStream(Files.newInputStream(in), 1 << 16)) {
-            return f.read(s, file);
-        }
     }
 
     private EventType chooseEvent(Profile b, Profile n) {
