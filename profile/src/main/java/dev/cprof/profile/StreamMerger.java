@@ -1,8 +1,11 @@
 package dev.cprof.profile;
 
+import dev.cprof.wire.SampleGroups;
 import dev.cprof.wire.proto.Batch;
+import dev.cprof.wire.proto.EventType;
 import dev.cprof.wire.proto.Frame;
-import dev.cprof.wire.proto.Sample;
+import dev.cprof.wire.proto.FrameKind;
+import dev.cprof.wire.proto.SampleGroup;
 import dev.cprof.wire.proto.Stack;
 import java.util.Arrays;
 
@@ -10,11 +13,23 @@ import java.util.Arrays;
  * Merges the batches of one stream (one instance) into a profile. Keeps the stream's
  * dictionary as remap tables: stream string/frame id → profile id, and stream stack id →
  * tree leaf, so a sample costs two array reads and one value-table update.
+ *
+ * <p>A {@linkplain #rotatable rotatable} merger also keeps the stream's own dictionary (its
+ * strings, frames and stacks in stream ids), which outlives profiles: {@link #retarget} points
+ * it at a fresh profile (long sessions start one per interval) and the remap tables are rebuilt
+ * lazily, so the new profile gets only the strings, frames and stacks its samples use.
  */
 public final class StreamMerger {
-    private final Profile profile;
-    private final int instance;
-    private final int root;
+    private Profile profile;
+    private int instance;
+    private int root;
+    /** Rotatable only: the stream's dictionary in its own ids (strings; frames; stacks as a flat frame list). */
+    private final boolean keep;
+    private String[] rawStrings;
+    private int[] rawFrames; // 3 ints per frame: name string, kind number, line
+    private int[] stackStart;
+    private int[] stackFrames;
+    private int stackFramesSize;
     private int[] stringMap = new int[256];
     private int strings;
     private int[] frameMap = new int[256];
@@ -31,9 +46,41 @@ public final class StreamMerger {
 
     /** Stacks of this stream go under {@code root} (e.g. a Python worker under its JVM's node). */
     public StreamMerger(Profile profile, int instance, int root) {
+        this(profile, instance, root, false);
+    }
+
+    private StreamMerger(Profile profile, int instance, int root, boolean keep) {
         this.profile = profile;
         this.instance = instance;
         this.root = root;
+        this.keep = keep;
+        if (keep) {
+            rawStrings = new String[256];
+            rawFrames = new int[3 * 256];
+            stackStart = new int[257];
+            stackFrames = new int[4096];
+        }
+    }
+
+    /** A merger that can {@link #retarget} to a new profile; keeps the stream's dictionary (stream ids) for that. */
+    public static StreamMerger rotatable(Profile profile, int instance) {
+        return new StreamMerger(profile, instance, StackTree.ROOT, true);
+    }
+
+    /**
+     * From now on merges into {@code next} (as {@code instance}, stacks under {@code root}). The
+     * stream's dictionary stays; its entries enter {@code next} when a sample first needs them.
+     */
+    public void retarget(Profile next, int instance, int root) {
+        if (!keep) {
+            throw new IllegalStateException("not a rotatable stream merger");
+        }
+        this.profile = next;
+        this.instance = instance;
+        this.root = root;
+        Arrays.fill(stringMap, 0, strings, -1);
+        Arrays.fill(frameMap, 0, frames, -1);
+        Arrays.fill(stackLeaf, 0, stacks, -1);
     }
 
     /**
@@ -45,11 +92,21 @@ public final class StreamMerger {
         lastSequence = batch.getSequence();
         for (String s : batch.getNewStringsList()) {
             stringMap = ensure(stringMap, strings);
+            if (keep) {
+                rawStrings = strings < rawStrings.length ? rawStrings : Arrays.copyOf(rawStrings, rawStrings.length * 2);
+                rawStrings[strings] = s;
+            }
             stringMap[strings++] = profile.strings.intern(s);
         }
         for (Frame f : batch.getNewFramesList()) {
             frameMap = ensure(frameMap, frames);
-            frameMap[frames++] = profile.frames.intern(stringMap[f.getName()], f.getKind(), f.getLine());
+            if (keep) {
+                rawFrames = 3 * frames + 2 < rawFrames.length ? rawFrames : Arrays.copyOf(rawFrames, rawFrames.length * 2);
+                rawFrames[3 * frames] = f.getName();
+                rawFrames[3 * frames + 1] = f.getKindValue();
+                rawFrames[3 * frames + 2] = f.getLine();
+            }
+            frameMap[frames++] = profile.frames.intern(string(f.getName()), f.getKind(), f.getLine());
         }
         for (Stack s : batch.getNewStacksList()) {
             int n = s.getFramesCount();
@@ -57,15 +114,30 @@ public final class StreamMerger {
                 scratch = new int[Math.max(n, scratch.length * 2)];
             }
             for (int i = 0; i < n; i++) {
-                scratch[i] = frameMap[s.getFrames(i)];
+                scratch[i] = frame(s.getFrames(i));
             }
             stackLeaf = ensure(stackLeaf, stacks);
+            if (keep) {
+                keepStack(s);
+            }
             stackLeaf[stacks++] = profile.tree.insert(root, scratch, n);
         }
-        for (int i = 0, n = batch.getSamplesCount(); i < n; i++) {
-            Sample s = batch.getSamples(i);
-            profile.addValue(stackLeaf[s.getStack()], instance, s.getEvent(), s.getCount(), s.getWeight());
-            samples += s.getCount();
+        for (int k = 0, groups = batch.getSampleGroupsCount(); k < groups; k++) {
+            SampleGroup g = batch.getSampleGroups(k);
+            EventType event = g.getEvent();
+            boolean explicit = g.getWeightsCount() != 0;
+            long unit = g.getUnitWeight();
+            int stack = 0;
+            for (int i = 0, n = g.getStackDeltasCount(); i < n; i++) {
+                stack += g.getStackDeltas(i); // validated: ascending, every id defined
+                int leaf = stackLeaf[stack];
+                if (leaf < 0) {
+                    leaf = resolveStack(stack);
+                }
+                long count = g.getCounts(i);
+                profile.addValue(leaf, instance, event, count, explicit ? g.getWeights(i) : count * unit);
+                samples += count;
+            }
         }
         if (batch.hasDropped()) {
             profile.addDropped(batch.getDropped());
@@ -97,15 +169,58 @@ public final class StreamMerger {
             }
         }
         int stackCount = stacks + b.getNewStacksCount();
-        for (int i = 0, n = b.getSamplesCount(); i < n; i++) {
-            Sample s = b.getSamples(i);
-            if (s.getStack() >= stackCount) {
-                throw new MergeException("sample refers to unknown stack " + s.getStack());
-            }
-            if (s.getEventValue() < 1 || s.getEventValue() > 4) {
-                throw new MergeException("sample has unknown event type " + s.getEventValue());
+        for (int k = 0, groups = b.getSampleGroupsCount(); k < groups; k++) {
+            String bad = SampleGroups.check(b.getSampleGroups(k), stackCount);
+            if (bad != null) {
+                throw new MergeException(bad);
             }
         }
+    }
+
+    /** The profile id of a stream string; after a retarget, interned on first use. */
+    private int string(int id) {
+        int m = stringMap[id];
+        if (m < 0) {
+            m = stringMap[id] = profile.strings.intern(rawStrings[id]);
+        }
+        return m;
+    }
+
+    private int frame(int id) {
+        int m = frameMap[id];
+        if (m < 0) {
+            FrameKind kind = FrameKind.forNumber(rawFrames[3 * id + 1]);
+            m = frameMap[id] = profile.frames.intern(string(rawFrames[3 * id]),
+                    kind == null ? FrameKind.UNRECOGNIZED : kind, rawFrames[3 * id + 2]);
+        }
+        return m;
+    }
+
+    private void keepStack(Stack s) {
+        int n = s.getFramesCount();
+        if (stackFramesSize + n > stackFrames.length) {
+            stackFrames = Arrays.copyOf(stackFrames, Math.max(stackFramesSize + n, stackFrames.length * 2));
+        }
+        for (int i = 0; i < n; i++) {
+            stackFrames[stackFramesSize++] = s.getFrames(i);
+        }
+        if (stacks + 1 >= stackStart.length) {
+            stackStart = Arrays.copyOf(stackStart, stackStart.length * 2);
+        }
+        stackStart[stacks + 1] = stackFramesSize;
+    }
+
+    /** After a retarget: the stack's leaf in the current profile, inserted on first use. */
+    private int resolveStack(int stack) {
+        int from = stackStart[stack];
+        int n = stackStart[stack + 1] - from;
+        if (scratch.length < n) {
+            scratch = new int[Math.max(n, scratch.length * 2)];
+        }
+        for (int i = 0; i < n; i++) {
+            scratch[i] = frame(stackFrames[from + i]);
+        }
+        return stackLeaf[stack] = profile.tree.insert(root, scratch, n);
     }
 
     private static int[] ensure(int[] a, int index) {

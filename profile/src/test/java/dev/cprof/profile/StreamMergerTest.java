@@ -7,9 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.cprof.wire.BatchEncoder;
 import dev.cprof.wire.proto.Batch;
 import dev.cprof.wire.proto.EventType;
+import dev.cprof.wire.proto.Frame;
 import dev.cprof.wire.proto.FrameKind;
 import dev.cprof.wire.proto.InstanceInfo;
-import dev.cprof.wire.proto.Sample;
+import dev.cprof.wire.proto.SampleGroup;
 import dev.cprof.wire.proto.Stack;
 import org.junit.jupiter.api.Test;
 
@@ -80,8 +81,22 @@ class StreamMergerTest {
                 .addNewStacks(Stack.newBuilder().addFrames(3)).build();
         assertThrows(MergeException.class, () -> m.merge(badStack));
         Batch badSample = Batch.newBuilder().setSequence(1)
-                .addSamples(Sample.newBuilder().setStack(9).setEvent(EventType.CPU).setCount(1)).build();
+                .addSampleGroups(SampleGroup.newBuilder().setEvent(EventType.CPU).addStackDeltas(9).addCounts(1)).build();
         assertThrows(MergeException.class, () -> m.merge(badSample));
+        Batch okStacks = Batch.newBuilder().setSequence(1).addNewStrings("a")
+                .addNewFrames(Frame.newBuilder().setName(0).setKind(FrameKind.JAVA))
+                .addNewStacks(Stack.newBuilder().addFrames(0)).addNewStacks(Stack.newBuilder().addFrames(0)).build();
+        for (SampleGroup bad : new SampleGroup[] {
+                SampleGroup.newBuilder().setEvent(EventType.CPU).addStackDeltas(1).addStackDeltas(0).addCounts(1).addCounts(1).build(),
+                SampleGroup.newBuilder().setEvent(EventType.CPU).addStackDeltas(0).addStackDeltas(2).addCounts(1).addCounts(1).build(),
+                SampleGroup.newBuilder().setEvent(EventType.CPU).addStackDeltas(0).build(),
+                SampleGroup.newBuilder().setEvent(EventType.CPU).addStackDeltas(0).addCounts(1).addWeights(1).addWeights(2).build(),
+                SampleGroup.newBuilder().setEvent(EventType.CPU).addStackDeltas(0).addCounts(0).build(),
+                SampleGroup.newBuilder().setEventValue(9).addStackDeltas(0).addCounts(1).build(),
+                SampleGroup.newBuilder().setEvent(EventType.CPU).addStackDeltas(1).addStackDeltas(-1).addCounts(1).addCounts(1).build()}) {
+            Batch b = okStacks.toBuilder().addSampleGroups(bad).build();
+            assertThrows(MergeException.class, () -> new StreamMerger(p, 0).merge(b), bad.toString());
+        }
     }
 
     @Test

@@ -4,7 +4,6 @@ import dev.cprof.wire.proto.Batch;
 import dev.cprof.wire.proto.EventType;
 import dev.cprof.wire.proto.Frame;
 import dev.cprof.wire.proto.FrameKind;
-import dev.cprof.wire.proto.Sample;
 import dev.cprof.wire.proto.Stack;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -16,7 +15,7 @@ import java.util.Map;
 /**
  * The sending side of one stream: interns strings, frames and stacks into stream-local ids,
  * aggregates samples, and emits each dictionary entry once, in the batch where it first
- * appears. Used by the Python sampler, the load generator and tests; the C agent has its own.
+ * appears. Samples go out as one columnar {@link dev.cprof.wire.proto.SampleGroup} per event. Used by the Python sampler, the load generator and tests; the C agent has its own.
  */
 public final class BatchEncoder {
     private final Map<String, Integer> strings = new HashMap<>();
@@ -89,19 +88,44 @@ public final class BatchEncoder {
                 .addAllNewStacks(newStacks)
                 .setStartTimeNs(pending.isEmpty() ? end : batchStartNs)
                 .setEndTimeNs(end);
-        for (Map.Entry<Long, long[]> e : pending.entrySet()) {
-            long key = e.getKey();
-            b.addSamples(Sample.newBuilder()
-                    .setStack((int) (key >>> 8))
-                    .setEvent(EventType.forNumber((int) (key & 0xff)))
-                    .setCount(e.getValue()[0])
-                    .setWeight(e.getValue()[1]));
-        }
+        addSampleGroups(b);
         newStrings.clear();
         newFrames.clear();
         newStacks.clear();
         pending.clear();
         return b.build();
+    }
+
+    /** The pending samples as one columnar group per event type, events ascending. */
+    private void addSampleGroups(Batch.Builder b) {
+        int n = pending.size();
+        if (n == 0) {
+            return;
+        }
+        long[] keys = new long[n]; // event << 32 | stack: sorts by event, then stack
+        int k = 0;
+        for (long key : pending.keySet()) {
+            keys[k++] = ((key & 0xff) << 32) | (key >>> 8);
+        }
+        Arrays.sort(keys);
+        int[] stacks = new int[n];
+        long[] counts = new long[n];
+        long[] weights = new long[n];
+        for (int from = 0; from < n; ) {
+            int event = (int) (keys[from] >>> 32);
+            int m = 0;
+            int to = from;
+            for (; to < n && (int) (keys[to] >>> 32) == event; to++) {
+                int stack = (int) keys[to];
+                long[] cw = pending.get(((long) stack << 8) | event);
+                stacks[m] = stack;
+                counts[m] = cw[0];
+                weights[m] = cw[1];
+                m++;
+            }
+            b.addSampleGroups(SampleGroups.build(EventType.forNumber(event), stacks, counts, weights, m));
+            from = to;
+        }
     }
 
     private static long nowNs() {

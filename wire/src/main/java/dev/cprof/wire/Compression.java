@@ -4,9 +4,14 @@ import com.github.luben.zstd.Zstd;
 import com.github.luben.zstd.ZstdDecompressCtx;
 import com.github.luben.zstd.ZstdException;
 
-/** zstd per frame, with the decompressed size bounded before anything is allocated. */
+/**
+ * zstd of one self-contained blob (the .cprof file), with the decompressed size bounded before
+ * anything is allocated. TCP streams use one zstd stream per direction instead ({@link FrameWriter}).
+ */
 public final class Compression {
     private static final int LEVEL = 3;
+    /** Level of the TCP streams. */
+    static final int STREAM_LEVEL = 3;
     /** ZSTD_CONTENTSIZE_UNKNOWN as zstd-jni returns it; other negatives are errors. */
     private static final long CONTENTSIZE_UNKNOWN = -1;
 

@@ -1,23 +1,30 @@
 package dev.cprof.wire;
 
+import com.github.luben.zstd.ZstdIOException;
+import com.github.luben.zstd.ZstdInputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.cprof.wire.proto.Envelope;
 import java.io.EOFException;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 
 /**
  * Reads frames written by {@link FrameWriter}. Every malformed input becomes a
- * {@link WireException}; sizes are checked before buffers are allocated.
+ * {@link WireException}; sizes are checked before buffers are allocated. With
+ * {@code compressed} the input is one zstd stream whose window may not exceed
+ * 2^{@link Limits#MAX_ZSTD_WINDOW_LOG}, so a hostile stream cannot make us allocate.
  */
 public final class FrameReader {
-    private final InputStream in;
     private final boolean compressed;
+    private final Counting counting;
+    private InputStream in; // plain: the given stream; compressed: the zstd stream over it, created on the first read
     private long bytesRead;
 
     public FrameReader(InputStream in, boolean compressed) {
-        this.in = in;
         this.compressed = compressed;
+        this.counting = compressed ? new Counting(in) : null;
+        this.in = compressed ? null : in;
     }
 
     /** The next message, or null at a clean end of stream (between frames). */
@@ -35,6 +42,18 @@ public final class FrameReader {
 
     /** The next frame's decompressed bytes, or null at a clean end of stream. */
     public byte[] readRaw() throws IOException {
+        try {
+            return compressed ? readCompressed() : readPlain();
+        } catch (ZstdIOException e) {
+            throw new WireException("corrupt zstd stream: " + e.getMessage(), e);
+        } finally {
+            if (compressed) {
+                bytesRead = counting.count;
+            }
+        }
+    }
+
+    private byte[] readPlain() throws IOException {
         long length = readLength();
         if (length < 0) {
             return null;
@@ -47,7 +66,27 @@ public final class FrameReader {
             throw new WireException("truncated frame: expected " + length + " bytes, got " + payload.length);
         }
         bytesRead += payload.length;
-        return compressed ? Compression.decompress(payload, Limits.MAX_DECOMPRESSED_BYTES) : payload;
+        return payload;
+    }
+
+    private byte[] readCompressed() throws IOException {
+        if (in == null) {
+            // Continuous: the end of the socket between two frames is a clean end, though the
+            // writer never ends its zstd frame; inside a frame it shows up as a short read.
+            in = new ZstdInputStream(counting).setContinuous(true).setLongMax(Limits.MAX_ZSTD_WINDOW_LOG);
+        }
+        long length = readLength();
+        if (length < 0) {
+            return null;
+        }
+        if (length > Limits.MAX_DECOMPRESSED_BYTES) {
+            throw new WireException("message of " + length + " bytes is over the limit of " + Limits.MAX_DECOMPRESSED_BYTES);
+        }
+        byte[] payload = in.readNBytes((int) length); // grows with what arrives, not with the declared length
+        if (payload.length != length) {
+            throw new WireException("truncated frame: expected " + length + " bytes, got " + payload.length);
+        }
+        return payload;
     }
 
     private long readLength() throws IOException {
@@ -60,7 +99,9 @@ public final class FrameReader {
                 }
                 throw new WireException("truncated frame length");
             }
-            bytesRead++;
+            if (!compressed) {
+                bytesRead++;
+            }
             value |= (long) (b & 0x7f) << shift;
             if ((b & 0x80) == 0) {
                 return value;
@@ -69,6 +110,7 @@ public final class FrameReader {
         throw new WireException("malformed frame length: varint longer than 5 bytes");
     }
 
+    /** Bytes taken from the underlying stream (compressed bytes, when compressed). */
     public long bytesRead() {
         return bytesRead;
     }
@@ -80,5 +122,39 @@ public final class FrameReader {
             throw new EOFException("connection closed by the other side");
         }
         return e;
+    }
+
+    /** Counts what is taken from the underlying stream. */
+    private static final class Counting extends FilterInputStream {
+        long count;
+
+        Counting(InputStream in) {
+            super(in);
+        }
+
+        @Override
+        public int read() throws IOException {
+            int b = in.read();
+            if (b >= 0) {
+                count++;
+            }
+            return b;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = in.read(b, off, len);
+            if (n > 0) {
+                count += n;
+            }
+            return n;
+        }
+
+        @Override
+        public long skip(long n) throws IOException {
+            long k = in.skip(n);
+            count += Math.max(0, k);
+            return k;
+        }
     }
 }

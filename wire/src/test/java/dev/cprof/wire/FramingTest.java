@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.github.luben.zstd.Zstd;
 import com.github.luben.zstd.ZstdOutputStream;
 import dev.cprof.wire.proto.Envelope;
 import dev.cprof.wire.proto.Hello;
@@ -14,9 +13,12 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 class FramingTest {
     private static final Envelope HELLO = Envelope.newBuilder()
@@ -51,34 +53,116 @@ class FramingTest {
         assertTrue(e.getMessage().contains("over the limit"), e.getMessage());
     }
 
-    @Test
-    void refusesDecompressionBomb() throws IOException {
-        byte[] zeros = new byte[Limits.MAX_DECOMPRESSED_BYTES + 1];
-        byte[] bomb = Zstd.compress(zeros, 3);
-        assertTrue(bomb.length < 64 * 1024, "the bomb itself is small: " + bomb.length);
-        byte[] frame = withPrefix(bomb);
-        WireException e = assertThrows(WireException.class, () -> new FrameReader(new ByteArrayInputStream(frame), true).read());
-        assertTrue(e.getMessage().contains("over the limit"), e.getMessage());
+    /** A zstd stream as a hostile sender could make it: any window, any bytes inside. */
+    private static byte[] zstdStream(int windowLog, byte[] content) throws IOException {
+        ByteArrayOutputStream compressed = new ByteArrayOutputStream();
+        ZstdOutputStream z = new ZstdOutputStream(compressed, 3);
+        z.setWindowLog(windowLog);
+        z.write(content);
+        z.flush(); // not closed: like a live connection, the zstd frame stays open
+        return compressed.toByteArray();
     }
 
     @Test
-    void refusesZstdFrameWithoutDeclaredSize() throws IOException {
-        ByteArrayOutputStream compressed = new ByteArrayOutputStream();
-        try (ZstdOutputStream z = new ZstdOutputStream(compressed)) {
-            z.write(HELLO.toByteArray());
+    void refusesDecompressionBombBeforeAllocating() throws IOException {
+        // Declares a 65 MiB message; what follows is 65 MiB of zeros compressing to a few KB.
+        byte[] prefix = new byte[5];
+        int n = Varint.encode(65 << 20, prefix);
+        ByteArrayOutputStream content = new ByteArrayOutputStream();
+        content.write(prefix, 0, n);
+        content.write(new byte[65 << 20]);
+        byte[] bomb = zstdStream(Limits.ZSTD_WINDOW_LOG, content.toByteArray());
+        assertTrue(bomb.length < 64 * 1024, "the bomb itself is small: " + bomb.length);
+        FrameReader r = new FrameReader(new ByteArrayInputStream(bomb), true);
+        WireException e = assertThrows(WireException.class, r::read);
+        assertTrue(e.getMessage().contains("over the limit"), e.getMessage());
+        assertTrue(r.bytesRead() < 256 * 1024, "refused on the declared length, after reading " + r.bytesRead() + " bytes");
+    }
+
+    @Test
+    void refusesAZstdWindowOverTheBound() throws IOException {
+        byte[] hello = HELLO.toByteArray();
+        byte[] prefix = new byte[5];
+        int n = Varint.encode(hello.length, prefix);
+        ByteArrayOutputStream content = new ByteArrayOutputStream();
+        content.write(prefix, 0, n);
+        content.write(hello);
+        // Within the bound: read. One above: refused from the frame header, before its window is allocated.
+        byte[] ok = zstdStream(Limits.MAX_ZSTD_WINDOW_LOG, content.toByteArray());
+        assertEquals(HELLO, new FrameReader(new ByteArrayInputStream(ok), true).read());
+        byte[] wide = zstdStream(Limits.MAX_ZSTD_WINDOW_LOG + 1, content.toByteArray());
+        WireException e = assertThrows(WireException.class, () -> new FrameReader(new ByteArrayInputStream(wide), true).read());
+        assertTrue(e.getMessage().contains("corrupt zstd stream"), e.getMessage());
+        byte[] huge = zstdStream(30, content.toByteArray()); // 1 GiB window
+        assertThrows(WireException.class, () -> new FrameReader(new ByteArrayInputStream(huge), true).read());
+    }
+
+    @Test
+    void oneStreamCompressesLaterFramesAgainstEarlierOnes() throws IOException {
+        Envelope[] many = new Envelope[20];
+        Arrays.fill(many, HELLO);
+        byte[] stream = framed(true, many);
+        byte[] one = framed(true, HELLO);
+        // Every frame after the first is a back-reference: a few bytes, not a whole message again.
+        assertTrue(stream.length - one.length < 19 * 12, "20 equal messages: " + stream.length + " bytes, one: " + one.length);
+        FrameReader r = new FrameReader(new ByteArrayInputStream(stream), true);
+        for (int i = 0; i < many.length; i++) {
+            assertEquals(HELLO, r.read());
         }
-        byte[] frame = withPrefix(compressed.toByteArray());
-        WireException e = assertThrows(WireException.class, () -> new FrameReader(new ByteArrayInputStream(frame), true).read());
-        assertTrue(e.getMessage().contains("does not declare its size"), e.getMessage());
+        assertNull(r.read());
+        assertEquals(stream.length, r.bytesRead(), "counts compressed bytes");
+    }
+
+    @Test
+    @Timeout(20)
+    void eachFrameIsDecodableAsSoonAsItArrives() throws Exception {
+        java.io.PipedOutputStream sink = new java.io.PipedOutputStream();
+        java.io.PipedInputStream source = new java.io.PipedInputStream(sink, 1 << 20);
+        FrameWriter w = new FrameWriter(sink, true);
+        FrameReader r = new FrameReader(source, true);
+        Envelope stop = Envelope.newBuilder().setStop(Stop.newBuilder().setSessionId("s1")).build();
+        for (int i = 0; i < 3; i++) {
+            w.write(i % 2 == 0 ? HELLO : stop); // nothing more is written until this one is read
+            assertEquals(i % 2 == 0 ? HELLO : stop, r.read());
+        }
+        sink.close();
+        assertNull(r.read(), "the end of the connection between frames is a clean end");
     }
 
     @Test
     void truncatedInputIsATypedError() throws IOException {
-        byte[] whole = framed(true, HELLO);
+        byte[] whole = framed(false, HELLO);
         for (int cut = 1; cut < whole.length; cut++) {
             byte[] part = Arrays.copyOf(whole, cut);
-            assertThrows(WireException.class, () -> new FrameReader(new ByteArrayInputStream(part), true).read(), "cut at " + cut);
+            assertThrows(WireException.class, () -> new FrameReader(new ByteArrayInputStream(part), false).read(), "cut at " + cut);
         }
+    }
+
+    /**
+     * A compressed stream cut anywhere gives the whole messages before the cut, then either a
+     * typed error (part of a message was decoded) or a clean end (the cut message's zstd block
+     * had not arrived whole, so none of it was decoded): never a wrong or partial message.
+     */
+    @Test
+    void truncatedCompressedStreamGivesWholeMessagesOnly() throws IOException {
+        Envelope stop = Envelope.newBuilder().setStop(Stop.newBuilder().setSessionId("s1").setReason("done")).build();
+        byte[] whole = framed(true, HELLO, stop, HELLO);
+        int errors = 0;
+        for (int cut = 1; cut < whole.length; cut++) {
+            FrameReader r = new FrameReader(new ByteArrayInputStream(Arrays.copyOf(whole, cut)), true);
+            List<Envelope> got = new ArrayList<>();
+            try {
+                Envelope e;
+                while ((e = r.read()) != null) {
+                    got.add(e);
+                }
+            } catch (WireException expected) {
+                errors++;
+            }
+            assertTrue(got.size() < 3, "cut at " + cut + " yet every message came");
+            assertEquals(List.of(HELLO, stop, HELLO).subList(0, got.size()), got, "cut at " + cut);
+        }
+        assertTrue(errors > 0, "some cuts fall inside a decoded message");
     }
 
     @Test
@@ -120,14 +204,5 @@ class FramingTest {
                 // fine: malformed input is reported as such
             }
         }
-    }
-
-    private static byte[] withPrefix(byte[] payload) {
-        byte[] prefix = new byte[5];
-        int n = Varint.encode(payload.length, prefix);
-        byte[] out = new byte[n + payload.length];
-        System.arraycopy(prefix, 0, out, 0, n);
-        System.arraycopy(payload, 0, out, n, payload.length);
-        return out;
     }
 }
