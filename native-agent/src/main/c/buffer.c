@@ -32,9 +32,9 @@ int ring_create(unsigned capacity) {
     }
     cells = p;
     mask = capacity - 1;
-    for (size_t i = 0; i < capacity; i++) {
-        atomic_store_explicit(&cells[i].seq, i, memory_order_relaxed);
-    }
+    /* No initialization pass: a cell's seq is stored minus its index (Vyukov's initial
+     * seq = index is then the zero of a fresh anonymous page), so a page becomes resident
+     * only when a record is written to it. */
     atomic_store(&enqueue_pos, 0);
     dequeue_pos = 0;
     atomic_store(&dropped, 0);
@@ -56,7 +56,7 @@ cprof_record *ring_claim(void) {
     }
     for (;;) {
         c = &cells[pos & mask];
-        size_t seq = atomic_load_explicit(&c->seq, memory_order_acquire);
+        size_t seq = atomic_load_explicit(&c->seq, memory_order_acquire) + (pos & mask);
         intptr_t dif = (intptr_t)seq - (intptr_t)pos;
         if (dif == 0) {
             if (atomic_compare_exchange_weak_explicit(&enqueue_pos, &pos, pos + 1,
@@ -91,12 +91,12 @@ int ring_drain(void (*fn)(const cprof_record *, void *), void *arg, int max) {
     }
     while (n < max) {
         cell *c = &cells[dequeue_pos & mask];
-        size_t seq = atomic_load_explicit(&c->seq, memory_order_acquire);
+        size_t seq = atomic_load_explicit(&c->seq, memory_order_acquire) + (dequeue_pos & mask);
         if ((intptr_t)seq - (intptr_t)(dequeue_pos + 1) < 0) {
             break; /* empty, or the producer is still writing this cell */
         }
         fn(&c->rec, arg);
-        atomic_store_explicit(&c->seq, dequeue_pos + mask + 1, memory_order_release);
+        atomic_store_explicit(&c->seq, dequeue_pos + mask + 1 - (dequeue_pos & mask), memory_order_release);
         dequeue_pos++;
         n++;
     }

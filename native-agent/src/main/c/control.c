@@ -25,15 +25,32 @@ static pthread_t control_thread;
 static atomic_int shutting_down;
 static JNIEnv *control_jni;
 
+/* A client that stops reading must not hold the collector (or the control thread) for
+ * long: a frame fails when no byte went out for 2 s, or when it took 10 s in all (a client
+ * taking a few bytes now and then would otherwise renew a per-call SO_SNDTIMEO forever).
+ * EPIPE/ECONNRESET (peer gone) fail at once; the caller marks the sink broken. */
+#define SEND_STALL_NS 2000000000ull
+#define SEND_TOTAL_NS 10000000000ull
+
 static int write_all(int fd, const uint8_t *p, size_t n, int is_socket) {
+    uint64_t start = is_socket ? now_mono_ns() : 0, last_progress = start;
     while (n > 0) {
-        ssize_t w = is_socket ? send(fd, p, n, MSG_NOSIGNAL) : write(fd, p, n);
+        ssize_t w = is_socket ? send(fd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT) : write(fd, p, n);
         if (w < 0) {
             if (errno == EINTR) continue;
-            return -1; /* includes EAGAIN: SO_SNDTIMEO expired, the client stopped reading */
+            if (!is_socket || (errno != EAGAIN && errno != EWOULDBLOCK)) return -1;
+            uint64_t now = now_mono_ns();
+            if (now - last_progress >= SEND_STALL_NS || now - start >= SEND_TOTAL_NS) return -1;
+            uint64_t left = SEND_STALL_NS - (now - last_progress);
+            if (SEND_TOTAL_NS - (now - start) < left) left = SEND_TOTAL_NS - (now - start);
+            struct pollfd pfd = {fd, POLLOUT, 0};
+            if (poll(&pfd, 1, (int)(left / 1000000ull) + 1) < 0 && errno != EINTR) return -1;
+            if (pfd.revents & (POLLERR | POLLHUP | POLLNVAL)) return -1;
+            continue;
         }
         p += w;
         n -= (size_t)w;
+        if (is_socket) last_progress = now_mono_ns();
     }
     return 0;
 }
@@ -280,6 +297,41 @@ static void *control_main(void *arg) {
     return NULL;
 }
 
+_Static_assert(CPROF_PROTOCOL_VERSION < 128, "the probe writes the version as one varint byte");
+enum { PROBE_SERVING, PROBE_BUSY, PROBE_INCOMPATIBLE };
+
+/* Asks the agent listening on fd (connected) for a Status with our protocol version. A
+ * Status back: a compatible copy serves this JVM. An Error or a close (e.g. an older build:
+ * "unsupported protocol version"): idle but useless to our clients. No answer within 1.5 s:
+ * busy with a client, or hung. */
+static int probe_server(int fd) {
+    static const uint8_t req[] = {
+        4, 0x0a, 2, 0x08, CPROF_PROTOCOL_VERSION, /* Envelope{hello{protocol_version}} */
+        2, 0x62, 0x00                             /* Envelope{status{}} */
+    };
+    if (send(fd, req, sizeof req, MSG_NOSIGNAL) != (ssize_t)sizeof req) return PROBE_INCOMPATIBLE;
+    uint64_t deadline = now_mono_ns() + 1500000000ull;
+    uint8_t buf[16];
+    size_t got = 0;
+    for (;;) {
+        uint64_t now = now_mono_ns();
+        if (now >= deadline) return PROBE_BUSY;
+        struct pollfd pfd = {fd, POLLIN, 0};
+        int pr = poll(&pfd, 1, (int)((deadline - now) / 1000000ull) + 1);
+        if (pr < 0 && errno == EINTR) continue;
+        if (pr <= 0) return pr == 0 ? PROBE_BUSY : PROBE_INCOMPATIBLE;
+        ssize_t r = recv(fd, buf + got, sizeof buf - got, MSG_DONTWAIT);
+        if (r < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+        if (r <= 0) return PROBE_INCOMPATIBLE; /* closed without a Status */
+        got += (size_t)r;
+        /* varint length, then the Envelope's first tag: field 12 = Status, 9 = Error */
+        size_t i = 0;
+        while (i < got && (buf[i] & 0x80)) i++;
+        if (i + 1 < got) return (buf[i + 1] >> 3) == 12 ? PROBE_SERVING : PROBE_INCOMPATIBLE;
+        if (got == sizeof buf) return PROBE_INCOMPATIBLE;
+    }
+}
+
 int control_start(void) {
     char tmpdir[512];
     if (property("java.io.tmpdir", tmpdir, sizeof tmpdir) != 0 || tmpdir[0] == '\0') {
@@ -298,13 +350,25 @@ int control_start(void) {
     }
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0) return -1;
-    /* Another copy of the agent (a different library path) already serves this JVM? */
+    /* Another copy of the agent (a different library path: another build of the CLI) already
+     * serves this JVM? A connect() that succeeds proves only that a socket listens (the
+     * backlog accepts even when nobody will), so ask it. */
     if (connect(fd, (struct sockaddr *)&addr, sizeof addr) == 0) {
-        cprof_log("%s is already served", addr.sun_path);
+        int verdict = probe_server(fd);
         close(fd);
-        return -1;
+        if (verdict == PROBE_SERVING) {
+            cprof_log("%s is already served by another copy of the agent", addr.sun_path);
+            return -1;
+        }
+        if (verdict == PROBE_BUSY) {
+            /* Serving a client (one at a time), or hung: leave it; the next attach asks again. */
+            cprof_log("%s is in use and did not answer; not taking it over (attach again later)", addr.sun_path);
+            return -1;
+        }
+        cprof_log("%s is held by an incompatible copy of the agent; taking it over", addr.sun_path);
+    } else {
+        close(fd);
     }
-    close(fd);
     fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0) return -1;
     /* Linux creates the socket file with the socket inode's mode minus the umask: setting

@@ -15,7 +15,7 @@
 #include <stdio.h>
 
 #define CPROF_VERSION "0.1.0"
-#define CPROF_PROTOCOL_VERSION 1
+#define CPROF_PROTOCOL_VERSION 2
 #define CPROF_MAX_FRAME_BYTES (16u << 20)
 
 /* EventType numbers of cprof.proto. */
@@ -146,6 +146,12 @@ void encode_instance(pb_buf *b, const cprof_instance *in);
 void encode_status(pb_buf *b, int profiling, const char *session, uint64_t samples,
                    uint64_t dropped, uint64_t buffer_bytes);
 void encode_error(pb_buf *b, int code, const char *msg);
+
+/* One aggregated sample entry of a batch. */
+typedef struct { uint32_t stack; uint32_t event; uint64_t count, weight; } cprof_sample;
+/* Sorts s by (event, stack) and writes Batch.sample_groups (field `field`): one columnar
+ * SampleGroup per event, weights left out when all are count * unit_weight. */
+void encode_sample_groups(pb_buf *b, unsigned field, cprof_sample *s, size_t n);
 
 /* ---- control.c: where frames go (socket or file) ---- */
 typedef struct {

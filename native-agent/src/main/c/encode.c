@@ -161,6 +161,60 @@ void encode_error(pb_buf *b, int code, const char *msg) {
     pb_end(b, m);
 }
 
+/* ---- samples: SampleGroup columns (see cprof.proto) ---- */
+
+static int sample_order(const void *a, const void *b) {
+    const cprof_sample *x = a, *y = b;
+    if (x->event != y->event) return x->event < y->event ? -1 : 1;
+    if (x->stack != y->stack) return x->stack < y->stack ? -1 : 1;
+    return 0;
+}
+
+/* The common unit if every weight is count * unit (no overflow): 1 and *unit, else 0. */
+static int unit_weight(const cprof_sample *s, size_t n, uint64_t *unit) {
+    if (n == 0 || s[0].count == 0 || s[0].weight % s[0].count != 0) return 0;
+    uint64_t u = s[0].weight / s[0].count;
+    for (size_t i = 1; i < n; i++) {
+        if (s[i].count == 0 || (u != 0 && s[i].count > UINT64_MAX / u) || s[i].count * u != s[i].weight) return 0;
+    }
+    *unit = u;
+    return 1;
+}
+
+/* One SampleGroup of n entries of the same event, stacks strictly ascending. */
+static void encode_group(pb_buf *b, unsigned field, const cprof_sample *s, size_t n) {
+    uint64_t unit = 0;
+    int uniform = unit_weight(s, n, &unit);
+    size_t g = pb_begin(b, field);
+    pb_uint(b, 1, s[0].event);
+    size_t col = pb_begin(b, 2); /* stack_deltas, packed */
+    for (size_t i = 0; i < n; i++) pb_varint(b, s[i].stack - (i > 0 ? s[i - 1].stack : 0));
+    pb_end(b, col);
+    col = pb_begin(b, 3); /* counts, packed */
+    for (size_t i = 0; i < n; i++) pb_varint(b, s[i].count);
+    pb_end(b, col);
+    if (uniform) {
+        pb_uint(b, 5, unit);
+    } else {
+        col = pb_begin(b, 4); /* weights, packed */
+        for (size_t i = 0; i < n; i++) pb_varint(b, s[i].weight);
+        pb_end(b, col);
+    }
+    pb_end(b, g);
+}
+
+void encode_sample_groups(pb_buf *b, unsigned field, cprof_sample *s, size_t n) {
+    if (n == 0) return;
+    qsort(s, n, sizeof *s, sample_order);
+    size_t from = 0;
+    for (size_t i = 1; i <= n; i++) {
+        if (i == n || s[i].event != s[from].event) {
+            encode_group(b, field, s + from, i - from);
+            from = i;
+        }
+    }
+}
+
 /* ---- decoder ---- */
 
 typedef struct { const uint8_t *p, *end; } rd;

@@ -1,16 +1,20 @@
 package dev.cprof.agent;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.cprof.wire.SampleGroups;
 import dev.cprof.wire.proto.Batch;
 import dev.cprof.wire.proto.EventType;
 import dev.cprof.wire.proto.Frame;
-import dev.cprof.wire.proto.Sample;
+import dev.cprof.wire.proto.SampleGroup;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Predicate;
 
 /**
@@ -45,16 +49,20 @@ final class DecodedProfile {
             }
             stacks.add(s.getFramesList());
         }
-        for (Sample s : b.getSamplesList()) {
-            assertTrue(s.getStack() < stacks.size(), "sample stack id in range");
+        Set<EventType> events = new HashSet<>();
+        for (SampleGroup g : b.getSampleGroupsList()) {
+            assertNull(SampleGroups.check(g, stacks.size()), "well-formed sample group");
+            assertTrue(events.add(g.getEvent()), "one sample group per event");
+        }
+        SampleGroups.forEach(b, (stack, event, count, weight) -> {
             List<String> names = new ArrayList<>();
-            for (int id : stacks.get(s.getStack())) {
+            for (int id : stacks.get(stack)) {
                 names.add(strings.get(frames.get(id).getName()));
             }
-            long[] cw = samples.computeIfAbsent(s.getEvent(), k -> new HashMap<>()).computeIfAbsent(names, k -> new long[2]);
-            cw[0] += s.getCount();
-            cw[1] += s.getWeight();
-        }
+            long[] cw = samples.computeIfAbsent(event, k -> new HashMap<>()).computeIfAbsent(names, k -> new long[2]);
+            cw[0] += count;
+            cw[1] += weight;
+        });
         droppedBufferFull += b.getDropped().getBufferFull();
         unwalkable += b.getDropped().getUnwalkable();
         droppedOther += b.getDropped().getOther();

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.cprof.agent.workload.AllocHeavy;
 import dev.cprof.agent.workload.AllocSplit;
 import dev.cprof.agent.workload.CpuSplit;
 import dev.cprof.agent.workload.Light;
@@ -23,6 +24,7 @@ import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
+import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -50,7 +52,8 @@ class NativeAgentTest {
 
     @BeforeAll
     static void extractLibrary() throws IOException {
-        lib = AgentLibrary.extract(Path.of("target", "agent-cache").toAbsolutePath());
+        String other = System.getProperty("cprof.test.lib"); // e.g. an earlier build, to compare
+        lib = other != null ? Path.of(other) : AgentLibrary.extract(Path.of("target", "agent-cache").toAbsolutePath());
     }
 
     static StartRequest.Builder request(EventType... events) {
@@ -345,6 +348,223 @@ class NativeAgentTest {
             }
             assertTrue(jvm.isAlive());
         }
+    }
+
+    /**
+     * A client that stops reading (batches pile up until the socket buffer is full and the
+     * agent's send times out), then goes away: the agent must be idle again, and the next
+     * client must get a session with batches within about 2 s of the drop.
+     */
+    @ParameterizedTest
+    @MethodSource("dev.cprof.agent.Jdks#all")
+    void stalledClientThenDropLeavesTheAgentServing(Path java) throws Exception {
+        try (TargetJvm jvm = TargetJvm.start(java, List.of(), AllocHeavy.class, "1")) {
+            jvm.attach(lib, "");
+            AgentClient stalled = AgentClient.connect(jvm.pid(), Duration.ofSeconds(10));
+            stalled.start(request(EventType.CPU, EventType.ALLOC, EventType.LOCK).setAllocIntervalBytes(16 * 1024)
+                    .setFlushIntervalMs(100).setLines(true).setThreads(true).build());
+            Thread.sleep(5_000); // never reads: the agent's sends block, then time out
+            stalled.close();
+            assertNewSessionSoon(jvm, java, "stalled");
+        }
+    }
+
+    /** A long-ish session with many batches, ended by dropping the connection (no Stop). */
+    @ParameterizedTest
+    @MethodSource("dev.cprof.agent.Jdks#all")
+    void longSessionEndedByDropLeavesTheAgentServing(Path java) throws Exception {
+        try (TargetJvm jvm = TargetJvm.start(java, List.of(), AllocHeavy.class, "1")) {
+            jvm.attach(lib, "");
+            AgentClient c = AgentClient.connect(jvm.pid(), Duration.ofSeconds(10));
+            c.start(request(EventType.CPU, EventType.ALLOC, EventType.LOCK).setAllocIntervalBytes(64 * 1024)
+                    .setFlushIntervalMs(100).setLines(true).build());
+            DecodedProfile p = new DecodedProfile();
+            long end = System.nanoTime() + 15_000 * MS;
+            Envelope e;
+            while (System.nanoTime() < end && (e = c.next()) != null) {
+                if (e.hasBatch()) {
+                    p.add(e.getBatch());
+                }
+            }
+            assertTrue(p.batches >= 50, "batches " + p.batches);
+            c.close(); // mid-stream, while the agent keeps sending
+            assertNewSessionSoon(jvm, java, "long");
+        }
+    }
+
+    /**
+     * The CLI was rebuilt while the JVM kept the old agent: the new build (another file) is
+     * attached to a JVM the old copy serves. The JVM must go on answering sessions.
+     */
+    @ParameterizedTest
+    @MethodSource("dev.cprof.agent.Jdks#all")
+    void anotherBuildAttachedAfterADropLeavesTheAgentServing(Path java, @TempDir Path dir) throws Exception {
+        Path otherBuild = dir.resolve("libcprof-otherbuild.so");
+        Files.copy(lib, otherBuild);
+        try (TargetJvm jvm = TargetJvm.start(java, List.of(), AllocHeavy.class, "1")) {
+            jvm.attach(lib, "");
+            AgentClient c = AgentClient.connect(jvm.pid(), Duration.ofSeconds(10));
+            c.start(request(EventType.CPU, EventType.ALLOC).setAllocIntervalBytes(64 * 1024).setFlushIntervalMs(100).build());
+            for (int i = 0; i < 10; i++) {
+                c.next();
+            }
+            c.close();
+            jvm.attach(otherBuild, "");
+            assertNewSessionSoon(jvm, java, "other build");
+            jvm.attach(otherBuild, "");
+            assertNewSessionSoon(jvm, java, "other build again");
+        }
+    }
+
+    /**
+     * More samples than the collector can turn into stacks (a tiny alloc interval, more
+     * allocating threads than cores, line numbers): the collector must still flush on time and
+     * stop when the client goes, instead of draining the ever-refilled ring forever.
+     */
+    @ParameterizedTest
+    @MethodSource("dev.cprof.agent.Jdks#all")
+    void sampleFloodStillFlushesAndStops(Path java) throws Exception {
+        try (TargetJvm jvm = TargetJvm.start(java, List.of(), AllocHeavy.class, "3")) {
+            jvm.attach(lib, "");
+            AgentClient c = AgentClient.connect(jvm.pid(), Duration.ofSeconds(10));
+            c.start(request(EventType.CPU, EventType.ALLOC, EventType.LOCK).setAllocIntervalBytes(256)
+                    .setFlushIntervalMs(200).setLines(true).setThreads(true).build());
+            DecodedProfile p = new DecodedProfile();
+            long start = System.nanoTime();
+            Envelope e;
+            while (System.nanoTime() - start < 5_000 * MS && (e = c.next()) != null) {
+                if (e.hasBatch()) {
+                    p.add(e.getBatch());
+                }
+            }
+            System.out.printf("flood %s: %d batches in 5 s, %d alloc samples, %d dropped (buffer full)%n", java,
+                    p.batches, p.sum(EventType.ALLOC, s -> true, false), p.droppedBufferFull);
+            assertTrue(p.batches >= 10, "batches in 5 s with flush=200ms: " + p.batches);
+            c.close();
+            assertNewSessionSoon(jvm, java, "flood");
+        }
+    }
+
+    /**
+     * An older, incompatible build of the agent holds the socket (it answers our Hello with an
+     * Error, as a protocol-1 agent does): the newly attached copy must take the socket over
+     * instead of logging "already served" for ever. One that accepts but does not answer
+     * (busy or hung) is left alone, and the next attach asks again.
+     */
+    @ParameterizedTest
+    @MethodSource("dev.cprof.agent.Jdks#all")
+    void incompatibleCopyOnTheSocketIsTakenOver(Path java) throws Exception {
+        try (TargetJvm jvm = TargetJvm.start(java, List.of(), Light.class)) {
+            Path socket = AgentClient.socketPath(jvm.pid());
+            // 1. a listener that never answers: not taken over
+            try (ServerSocketChannel mute = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+                mute.bind(UnixDomainSocketAddress.of(socket));
+                jvm.attach(lib, "");
+                assertTrue(jvm.output().contains("did not answer"), jvm::output);
+            }
+            // 2. an old build: Error on Hello, then close
+            Files.deleteIfExists(socket);
+            try (ServerSocketChannel old = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+                old.bind(UnixDomainSocketAddress.of(socket));
+                Thread t = new Thread(() -> {
+                    try {
+                        while (true) {
+                            try (SocketChannel ch = old.accept()) {
+                                ch.read(ByteBuffer.allocate(64));
+                                new dev.cprof.wire.FrameWriter(Channels.newOutputStream(ch), false).write(Envelope.newBuilder()
+                                        .setError(dev.cprof.wire.proto.Error.newBuilder().setCode(dev.cprof.wire.proto.Error.Code.BAD_REQUEST).setMessage("unsupported protocol version"))
+                                        .build());
+                            }
+                        }
+                    } catch (IOException closed) {
+                        // the test is over
+                    }
+                }, "old-agent");
+                t.setDaemon(true);
+                t.start();
+                long start = System.nanoTime();
+                jvm.attach(lib, ""); // the attach that found the mute listener left the flag unset: asks again
+                System.out.printf("takeover %s: attach took %d ms%n", java, (System.nanoTime() - start) / MS);
+                assertTrue(jvm.output().contains("taking it over"), jvm::output);
+                assertNewSessionSoon(jvm, java, "takeover");
+            }
+        }
+    }
+
+    /**
+     * cpu+alloc+lock on an allocation-heavy program (2 threads, 2 GB/s each, as in the fleet's
+     * 3-4 GB/s runs: ~8k alloc samples/s at the default 512 KiB interval): at the default
+     * interval and at a 2x denser one, no sample may be lost to a full ring, and the agent's
+     * RSS stays within its 16 MB budget.
+     */
+    @ParameterizedTest
+    @MethodSource("dev.cprof.agent.Jdks#all")
+    void allocHeavyLosesNoSamples(Path java) throws Exception {
+        List<String> flatHeap = List.of("-Xms64m", "-Xmx64m", "-Xmn48m", "-XX:+AlwaysPreTouch");
+        try (TargetJvm jvm = TargetJvm.start(java, flatHeap, AllocHeavy.class, "2", "2000")) {
+            Thread.sleep(1_000);
+            long rssBefore = jvm.rssKb();
+            jvm.attach(lib, "");
+            for (long interval : new long[] {0, 256 * 1024}) { // 0: the agent's default, 512 KiB
+                try (AgentClient c = AgentClient.connect(jvm.pid(), Duration.ofSeconds(10))) {
+                    c.start(request(EventType.CPU, EventType.ALLOC, EventType.LOCK).setAllocIntervalBytes(interval).build());
+                    DecodedProfile p = new DecodedProfile();
+                    long start = System.nanoTime();
+                    long rssMax = 0;
+                    Envelope e;
+                    while (System.nanoTime() - start < 8_000 * MS && (e = c.next()) != null) {
+                        if (e.hasBatch()) {
+                            p.add(e.getBatch());
+                            rssMax = Math.max(rssMax, jvm.rssKb());
+                        }
+                    }
+                    double secs = (System.nanoTime() - start) / 1e9;
+                    c.stop();
+                    while ((e = c.next()) != null) {
+                        if (e.hasBatch()) {
+                            p.add(e.getBatch());
+                        }
+                    }
+                    long allocs = p.sum(EventType.ALLOC, s -> true, false);
+                    long bytes = allocs * (interval == 0 ? 512 * 1024 : interval); // a sample stands for one interval
+                    long added = rssMax - rssBefore;
+                    System.out.printf("alloc-heavy %s interval %s: %.0f alloc samples/s, ~%.1f GB/s allocated, %.0f cpu samples/s, "
+                                    + "dropped buffer_full %d (%.2f%%), RSS added %d KiB%n",
+                            java, interval == 0 ? "512k(default)" : interval / 1024 + "k", allocs / secs, bytes / secs / 1e9,
+                            p.sum(EventType.CPU, s -> true, false) / secs, p.droppedBufferFull,
+                            100.0 * p.droppedBufferFull / Math.max(1, allocs + p.droppedBufferFull), added);
+                    assertTrue(allocs > 0);
+                    assertEquals(0, p.droppedBufferFull, "samples lost to a full ring");
+                    assertTrue(added < 16 * 1024, "RSS added " + added + " KiB");
+                }
+            }
+        }
+    }
+
+    /** From now: the sampling threads of the dropped session go, and a new session delivers 2 batches. */
+    private static void assertNewSessionSoon(TargetJvm jvm, Path java, String what) throws Exception {
+        long dropped = System.nanoTime();
+        try (AgentClient again = AgentClient.connect(jvm.pid(), Duration.ofSeconds(5))) {
+            again.start(request(EventType.CPU).setFlushIntervalMs(100).build());
+            int batches = 0;
+            Envelope e;
+            while (batches < 2 && (e = again.next()) != null) {
+                Envelope got = e;
+                assertFalse(got.hasError(), () -> "agent error: " + got);
+                if (e.hasBatch()) {
+                    batches++;
+                }
+            }
+            long ms = (System.nanoTime() - dropped) / MS;
+            System.out.printf("%s drop %s: new session's 2nd batch %d ms after the drop%n", what, java, ms);
+            assertEquals(2, batches);
+            assertTrue(ms <= 2_500, "new session served " + ms + " ms after the drop");
+            again.stop();
+            while (again.next() != null) {
+                // final batch
+            }
+        }
+        assertTrue(jvm.isAlive());
     }
 
     @ParameterizedTest
