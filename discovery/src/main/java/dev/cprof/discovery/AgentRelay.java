@@ -1,22 +1,33 @@
 package dev.cprof.discovery;
 
 import dev.cprof.agent.AttachException;
+import dev.cprof.discovery.python.PythonFollower;
 import dev.cprof.wire.FrameWriter;
 import dev.cprof.wire.proto.Envelope;
+import dev.cprof.wire.proto.Batch;
 import dev.cprof.wire.proto.Error;
+import dev.cprof.wire.proto.FrameKind;
 import dev.cprof.wire.proto.InstanceEnded;
 import dev.cprof.wire.proto.InstanceInfo;
 import dev.cprof.wire.proto.StartRequest;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntSupplier;
 
 /**
  * One attached instance of one client connection, on its own thread: opens the agent, sends the
  * client Envelope{instance}, then relays every Batch with this connection's instance id, and ends
  * with Envelope{instance_ended}. Failures to attach become Envelope{error} with the instance key.
+ *
+ * <p>With {@code StartRequest.python} it also samples the JVM's Python descendants (PySpark
+ * workers) through a {@link PythonFollower}: each one is an extra instance of the connection
+ * (Envelope{instance} with runtime PYTHON and parent_instance_id = the JVM's id, its batches, and
+ * instance_ended), and a Python that cannot be sampled is one Envelope{error} of code WARNING.
  */
 final class AgentRelay {
     /** Stop promises the agent a second to send its last batch; then the socket is closed anyway. */
@@ -28,12 +39,25 @@ final class AgentRelay {
     private final AgentConnector connector;
     private final FrameWriter out;
     private final Runnable onDone;
+    private final IntSupplier newId;
+    /** Python pid → its instance id on this connection, while sampled (follower thread only). */
+    private final Map<Integer, Integer> pythonIds = new LinkedHashMap<>();
+    private PythonFollower python;
     private final CountDownLatch done = new CountDownLatch(1);
     private AgentConnector.AgentStream stream;
     private boolean stopped;
     private String stopReason = "";
 
     AgentRelay(int id, InstanceRecord instance, StartRequest start, AgentConnector connector, FrameWriter out, Runnable onDone) {
+        this(id, instance, start, connector, out, onDone, () -> {
+            throw new IllegalStateException("no instance ids for python children");
+        });
+    }
+
+    /** {@code newId} hands out the connection's instance ids, for Python children. */
+    AgentRelay(int id, InstanceRecord instance, StartRequest start, AgentConnector connector, FrameWriter out, Runnable onDone,
+               IntSupplier newId) {
+        this.newId = newId;
         this.id = id;
         this.instance = instance;
         this.start = start;
@@ -80,10 +104,17 @@ final class AgentRelay {
                     return;
                 }
             }
-            send(Envelope.newBuilder().setInstance(info(s.instance())).build());
+            InstanceInfo jvm = info(s.instance());
+            send(Envelope.newBuilder().setInstance(jvm).build());
+            if (start.getPython()) {
+                python = new PythonFollower((int) instance.pid(), PythonFollower.interval(start.getIntervalNs()),
+                        start.getLines(), new PythonRelay(jvm)).start();
+            }
             relay(s);
+            stopPython();
             send(ended());
         } finally {
+            stopPython();
             closeQuietly();
             done.countDown();
             onDone.run();
@@ -107,6 +138,81 @@ final class AgentRelay {
                     send(error(Error.Code.INTERNAL, "agent stream of " + instance.key() + " broke: " + e.getMessage()));
                 }
             }
+        }
+    }
+
+    /** Ends Python sampling: the tail of every child is sent, then its instance_ended. */
+    private void stopPython() {
+        PythonFollower f = python;
+        if (f == null) {
+            return;
+        }
+        python = null;
+        f.stop(2000);
+        String reason;
+        synchronized (this) {
+            reason = stopped ? stopReason : "JVM ended";
+        }
+        synchronized (pythonIds) {
+            for (int pid : pythonIds.values()) {
+                send(Envelope.newBuilder().setInstanceEnded(InstanceEnded.newBuilder().setInstanceId(pid).setReason(reason)).build());
+            }
+            pythonIds.clear();
+        }
+    }
+
+    /** Relays one JVM's Python children as instances of this connection. */
+    private final class PythonRelay implements PythonFollower.Listener {
+        private final InstanceInfo jvm;
+
+        PythonRelay(InstanceInfo jvm) {
+            this.jvm = jvm;
+        }
+
+        @Override
+        public void started(int pid, String version) {
+            int pyId = newId.getAsInt();
+            synchronized (pythonIds) {
+                pythonIds.put(pid, pyId);
+            }
+            send(Envelope.newBuilder().setInstance(InstanceInfo.newBuilder()
+                    .setInstanceId(pyId)
+                    .setHost(jvm.getHost())
+                    .setPid(pid)
+                    .setService(jvm.getService())
+                    .setMainClass("python " + version)
+                    .putAllLabels(jvm.getLabelsMap())
+                    .putLabels("python_version", version)
+                    .setRuntime(FrameKind.PYTHON)
+                    .setParentInstanceId(id)).build());
+        }
+
+        @Override
+        public void batch(int pid, Batch batch) {
+            Integer pyId;
+            synchronized (pythonIds) {
+                pyId = pythonIds.get(pid);
+            }
+            if (pyId != null) {
+                send(Envelope.newBuilder().setBatch(batch.toBuilder().setInstanceId(pyId)).build());
+            }
+        }
+
+        @Override
+        public void ended(int pid, String reason) {
+            Integer pyId;
+            synchronized (pythonIds) {
+                pyId = pythonIds.remove(pid);
+            }
+            if (pyId != null) {
+                send(Envelope.newBuilder().setInstanceEnded(InstanceEnded.newBuilder().setInstanceId(pyId).setReason(reason)).build());
+            }
+        }
+
+        @Override
+        public void warning(String message) {
+            send(Envelope.newBuilder().setError(Error.newBuilder().setCode(Error.Code.WARNING)
+                    .setMessage(instance.key() + ": " + message).setInstanceKey(instance.key())).build());
         }
     }
 

@@ -46,6 +46,8 @@ public final class LocalJvms implements AutoCloseable {
     /** pid -> starttime of processes known not to be JVMs. */
     private final Map<Long, Long> notJvm = new HashMap<>();
     private final ScheduledExecutorService scanner;
+    /** Our network namespace when we run in one of our own (see {@link #ownNetNamespace}); else null. */
+    private final String netNamespace;
     private long polls;
 
     /** Scans /proc, excluding this process (the peer never profiles itself). */
@@ -56,6 +58,7 @@ public final class LocalJvms implements AutoCloseable {
     LocalJvms(Path procRoot, Set<Long> excluded) {
         this.procRoot = procRoot;
         this.excluded = Set.copyOf(excluded);
+        this.netNamespace = ownNetNamespace(procRoot);
         this.scanner = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "cprof-local-jvms");
             t.setDaemon(true);
@@ -156,6 +159,9 @@ public final class LocalJvms implements AutoCloseable {
         // was reused must not count); hsperfdata answers for processes whose maps we may not read.
         Boolean maps = facts.mapsLibjvm();
         boolean isJvm = maps != null ? maps : hostPerf.contains(pid) || inContainerHsperf(pid);
+        if (isJvm && netNamespace != null && !netNamespace.equals(facts.netNamespace())) {
+            isJvm = false; // another "host" (network namespace) of this machine: its own peer serves it
+        }
         if (isJvm) {
             notJvm.remove(pid);
             JvmInfo jvm = read(facts, ticks);
@@ -181,6 +187,37 @@ public final class LocalJvms implements AutoCloseable {
         return new JvmInfo(facts.pid(), ticks, facts.uid(), cl.mainClass(), facts.jdkVersion(),
                 ProcFacts.startTimeMs(ticks), cl.properties(), facts.env("CPROF_SERVICE"),
                 facts.listeningPorts(), argv);
+    }
+
+    /**
+     * Where the peer was put into a network namespace of its own (several "hosts" on one machine
+     * with {@code ip netns exec}, or a pod or container that shares the machine's pids but not its
+     * network), it is the peer of that namespace only: it sees every JVM of the machine through
+     * /proc, but registers only those in its network namespace, so no JVM is registered twice
+     * under two host names. "Its own" means: some ancestor process (pid 1 included, where we may
+     * read it) lives in another network namespace. A peer in the machine's namespace returns null
+     * and keeps seeing JVMs in containers with their own network.
+     */
+    static String ownNetNamespace(Path procRoot) {
+        String own;
+        try {
+            own = Files.readSymbolicLink(procRoot.resolve("self/ns/net")).toString();
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+        Set<Long> ancestors = new java.util.LinkedHashSet<>();
+        long pid = new ProcFacts(procRoot, ProcessHandle.current().pid()).parentPid();
+        while (pid > 0 && ancestors.size() < 64 && ancestors.add(pid)) {
+            pid = new ProcFacts(procRoot, pid).parentPid();
+        }
+        ancestors.add(1L);
+        for (long a : ancestors) {
+            String ns = new ProcFacts(procRoot, a).netNamespace();
+            if (ns != null && !ns.equals(own)) {
+                return own;
+            }
+        }
+        return null;
     }
 
     /** hsperfdata of a JVM in another mount namespace: /proc/<pid>/root/tmp/hsperfdata_<user>/<nspid>. */

@@ -105,7 +105,7 @@ final class PeerConnection implements Runnable {
                     continue;
                 }
                 int id = nextId.getAndIncrement();
-                relay = new AgentRelay(id, instance, req.getStart(), agents, out, () -> removed(id));
+                relay = new AgentRelay(id, instance, req.getStart(), agents, out, () -> removed(id), nextId::getAndIncrement);
                 relays.put(id, relay);
                 if (zk != null && !session.isEmpty() && !sessions.containsKey(session)) {
                     sessions.put(session, new SessionWatch(zk, session, () -> stopSession(session, "session ended")));

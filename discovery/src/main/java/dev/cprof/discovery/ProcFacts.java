@@ -39,6 +39,16 @@ final class ProcFacts {
         }
     }
 
+    /** ppid (field 4 of stat), or -1 when the process is gone. */
+    long parentPid() {
+        try {
+            String stat = Files.readString(dir.resolve("stat"), StandardCharsets.ISO_8859_1);
+            return Long.parseLong(stat.substring(stat.lastIndexOf(')') + 2).trim().split(" ")[1]);
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
     static long startTimeMs(long startTicks) {
         return BOOT_TIME_MS + startTicks * 1000 / TICKS_PER_SECOND;
     }
@@ -48,6 +58,15 @@ final class ProcFacts {
         try (var lines = Files.lines(dir.resolve("maps"), StandardCharsets.ISO_8859_1)) {
             return lines.anyMatch(l -> l.endsWith("/libjvm.so") || l.endsWith("/libj9vm29.so"));
         } catch (IOException | java.io.UncheckedIOException e) {
+            return null;
+        }
+    }
+
+    /** The network namespace (the ns/net link, e.g. {@code net:[4026531840]}), or null when unreadable. */
+    String netNamespace() {
+        try {
+            return Files.readSymbolicLink(dir.resolve("ns/net")).toString();
+        } catch (IOException | RuntimeException e) {
             return null;
         }
     }

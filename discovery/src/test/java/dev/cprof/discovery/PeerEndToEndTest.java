@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.cprof.agent.Attacher;
+import dev.cprof.wire.SampleGroups;
 import dev.cprof.wire.proto.Envelope;
 import dev.cprof.wire.proto.EventType;
 import dev.cprof.wire.proto.StartRequest;
@@ -78,7 +79,7 @@ class PeerEndToEndTest {
                     assertTrue(e.hasBatch(), "expected Batch, got " + e.getMsgCase() + " " + e);
                     assertEquals(id, e.getBatch().getInstanceId(), "batches carry the connection's instance id");
                     batches++;
-                    samples += e.getBatch().getSamplesList().stream().mapToLong(s -> s.getCount()).sum();
+                    samples += SampleGroups.totalCount(e.getBatch());
                 }
                 assertTrue(samples > 0 && batches >= 2, "batches=" + batches + " samples=" + samples);
 

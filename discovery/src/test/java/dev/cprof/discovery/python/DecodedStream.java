@@ -1,8 +1,8 @@
 package dev.cprof.discovery.python;
 
+import dev.cprof.wire.SampleGroups;
 import dev.cprof.wire.proto.Batch;
 import dev.cprof.wire.proto.Frame;
-import dev.cprof.wire.proto.Sample;
 import dev.cprof.wire.proto.Stack;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -27,9 +27,7 @@ final class DecodedStream {
         strings.addAll(b.getNewStringsList());
         frames.addAll(b.getNewFramesList());
         stacks.addAll(b.getNewStacksList());
-        for (Sample s : b.getSamplesList()) {
-            counts.merge(text(stacks.get(s.getStack())), s.getCount(), Long::sum);
-        }
+        SampleGroups.forEach(b, (stack, event, count, weight) -> counts.merge(text(stacks.get(stack)), count, Long::sum));
         dropped += b.getDropped().getOther();
         batches++;
     }
