@@ -70,6 +70,9 @@ final class AttachCommand implements Callable<Integer> {
     @Mixin
     ZkOptions zk;
 
+    @Mixin
+    LongSessionOptions longSession;
+
     @Option(names = "--json", description = "At the end, print a JSON summary to stdout.")
     boolean json;
 
@@ -79,20 +82,27 @@ final class AttachCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    /** --continuous: interval files written, for the summary. */
+    private int intervalsWritten = -1;
+
     @Override
     public Integer call() throws Exception {
         if (!output.hasOutput()) {
             throw new CliException(ExitCodes.USAGE, "missing -o FILE: where to write the profile (e.g. -o profile.html)");
         }
-        output.resolveFormat();
-        long durationNanos = profiling.durationNanos();
+        java.nio.file.Path longDir = longSession.continuous ? longSession.directory(output) : null;
+        if (longDir == null) {
+            output.resolveFormat();
+        }
+        long durationNanos = longDir != null && !spec.commandLine().getParseResult().hasMatchedOption("-d")
+                ? LongSessionOptions.UNLIMITED_NANOS : profiling.durationNanos();
         PrintWriter err = spec.commandLine().getErr();
         CuratorFramework client = null;
         InstanceSource source;
         String sessionId;
         if (target.pids != null) {
             sessionId = UUID.randomUUID().toString();
-            source = new PidSource(target.pids);
+            source = new PidSource(target.pids, quiet || json ? null : err);
         } else if (zk.hasZk()) {
             sessionId = FleetSource.newSessionId();
             PeerSecurity security = zk.peerSecurity();
@@ -101,26 +111,34 @@ final class AttachCommand implements Callable<Integer> {
                     durationNanos / 1_000_000, quiet || json ? null : err);
         } else {
             sessionId = UUID.randomUUID().toString();
-            source = new LocalServiceSource(checkService(target.service));
+            source = new LocalServiceSource(checkService(target.service), quiet || json ? null : err);
         }
         StartRequest request = profiling.startRequest(sessionId);
-        Progress progress = new Progress(err, !quiet && !json && System.console() != null);
-        try (SessionClock clock = new SessionClock()) {
-            ProfilingSession.Result r = ProfilingSession.run(source, request, durationNanos, clock, progress);
+        Progress progress = new Progress(err, longDir == null && !quiet && !json && System.console() != null);
+        String title = output.title() != null ? output.title()
+                : "cprof " + String.join(",", profiling.events) + " " + source.describe();
+        SessionMerger merger = new SessionMerger();
+        LongSession intervals = null;
+        if (longDir != null) {
+            intervals = new LongSession(longDir, fileName(), longSession.keepHtml, this::view, title, quiet || json ? null : err);
+            intervals.metadata().put("session", sessionId);
+            intervals.metadata().put("command", "cprof attach " + source.describe() + " --continuous");
+            merger.rotateEvery(longSession.rotateNanos(), intervals::submit);
+        }
+        try (SessionClock clock = new SessionClock(); LongSession closing = intervals) {
+            ProfilingSession.Result r = ProfilingSession.run(source, request, durationNanos, clock, progress, merger);
             Profile profile = r.profile();
             profile.metadata().put("session", sessionId);
             profile.metadata().put("command", "cprof attach " + source.describe());
             if (!r.anyAttached() && r.found() == 0 && source.nothingFound() != null) {
                 throw new CliException(ExitCodes.NOTHING_FOUND, source.nothingFound());
             }
-            if (r.anyAttached()) {
-                Profile view = Views.filter(profile, profiling.includePattern(), profiling.excludePattern());
-                if (profiling.perInstance) {
-                    view = Views.perInstance(view);
-                }
-                String title = output.title() != null ? output.title()
-                        : "cprof " + String.join(",", profiling.events) + " " + source.describe();
-                output.write(spec, view, WriteOptions.defaults().withTitle(title));
+            if (intervals != null) {
+                // the last, partial interval; written even when nothing attached (the earlier ones were)
+                intervals.finish(profile);
+                intervalsWritten = intervals.written().size();
+            } else if (r.anyAttached()) {
+                output.write(spec, view(profile), WriteOptions.defaults().withTitle(title));
             }
             int exit = !r.anyAttached() ? ExitCodes.FAILED : r.failures().isEmpty() ? ExitCodes.OK : ExitCodes.PARTIAL;
             report(err, r);
@@ -130,6 +148,29 @@ final class AttachCommand implements Callable<Integer> {
                 client.close();
             }
         }
+    }
+
+    /**
+     * The profile as written: Python children (--python) stitched beneath their JVM's Spark
+     * runner stack where it has one (see {@link Views#stitchPython}), --include/--exclude,
+     * --per-instance.
+     */
+    private Profile view(Profile profile) {
+        Profile stitched = Views.stitchPython(profile, Views.SPARK_PYTHON_RUNNER);
+        Profile view = Views.filter(stitched, profiling.includePattern(), profiling.excludePattern());
+        return profiling.perInstance ? Views.perInstance(view) : view;
+    }
+
+    /** Interval files of a long session are named after the service or the pids. */
+    private String fileName() {
+        if (target.pids == null) {
+            return target.service.strip();
+        }
+        StringBuilder sb = new StringBuilder();
+        for (long pid : target.pids) {
+            sb.append(sb.length() == 0 ? "" : "_").append(pid);
+        }
+        return sb.toString();
     }
 
     private static String checkService(String service) {
@@ -150,7 +191,14 @@ final class AttachCommand implements Callable<Integer> {
             if (written) {
                 StringBuilder sb = new StringBuilder("cprof: ");
                 sb.append(r.streams().size()).append(r.streams().size() == 1 ? " instance, " : " instances, ");
-                for (EventType e : profile.events()) {
+                if (intervalsWritten >= 0) {
+                    long n = 0;
+                    for (SessionMerger.Stream s : r.streams()) {
+                        n += s.samples();
+                    }
+                    sb.append(n).append(" samples in ").append(intervalsWritten).append(" interval files, ");
+                }
+                for (EventType e : intervalsWritten >= 0 ? List.<EventType>of() : profile.events()) {
                     sb.append(profile.total(e, -1)).append(' ').append(Events.name(e))
                             .append(Events.byWeight(e) ? " " + Events.unit(e) : " samples").append(", ");
                 }
@@ -164,13 +212,18 @@ final class AttachCommand implements Callable<Integer> {
         if (json) {
             Map<String, Object> summary = new LinkedHashMap<>();
             summary.put("instances", r.streams().size());
+            if (intervalsWritten >= 0) {
+                summary.put("intervals", intervalsWritten); // "samples" below: the last interval's
+            }
             Map<String, Object> samples = new LinkedHashMap<>();
             for (EventType e : profile.events()) {
                 samples.put(Events.name(e), profile.total(e, -1));
             }
             summary.put("samples", samples);
             var d = profile.dropped();
-            summary.put("dropped", d.getBufferFull() + d.getUnwalkable() + d.getOther());
+            // Unwalkable samples are kept as pseudo frames; only the others are lost.
+            summary.put("dropped", d.getBufferFull() + d.getOther());
+            summary.put("unwalkable", d.getUnwalkable());
             long wire = 0;
             for (SessionMerger.Stream s : r.streams()) {
                 wire += s.wireBytes();

@@ -59,6 +59,8 @@ final class FleetSource implements InstanceSource {
     private final Set<String> found = ConcurrentHashMap.newKeySet();
     private final Map<String, Integer> retries = new ConcurrentHashMap<>();
     private final Map<String, InstanceSource.Failed> failed = new ConcurrentHashMap<>();
+    /** Peer warnings already shown (one line per distinct message). */
+    private final Set<String> warned = ConcurrentHashMap.newKeySet();
     private SessionNode sessionNode;
     private AutoCloseable watch;
     private StartRequest request;
@@ -295,6 +297,10 @@ final class FleetSource implements InstanceSource {
             switch (e.getMsgCase()) {
                 case INSTANCE -> {
                     var info = e.getInstance();
+                    if (info.getParentInstanceId() != 0) { // a Python child of one of our JVMs (--python)
+                        streams.put(info.getInstanceId(), merger.open(info, streams.get(info.getParentInstanceId())));
+                        return;
+                    }
                     pending.remove(InstanceRecord.key(info.getHost(), info.getPid()));
                     streams.put(info.getInstanceId(), merger.open(info));
                 }
@@ -306,6 +312,12 @@ final class FleetSource implements InstanceSource {
                 }
                 case ERROR -> {
                     var err = e.getError();
+                    if (err.getCode() == dev.cprof.wire.proto.Error.Code.WARNING) {
+                        if (warned.add(err.getMessage())) {
+                            say(err.getMessage());
+                        }
+                        return;
+                    }
                     SessionMerger.Stream s = err.getInstanceId() != 0 ? streams.get(err.getInstanceId()) : null;
                     if (s != null) {
                         s.fail(err.getMessage());
@@ -324,6 +336,10 @@ final class FleetSource implements InstanceSource {
                     SessionMerger.Stream s = streams.get(e.getInstanceEnded().getInstanceId());
                     if (s != null) {
                         s.ended(e.getInstanceEnded().getReason());
+                        if (s.info().getRuntime() == dev.cprof.wire.proto.FrameKind.PYTHON && !stopping) {
+                            say("python pid " + s.info().getPid() + " on " + host + " ended mid-session ("
+                                    + e.getInstanceEnded().getReason() + "); its samples are kept");
+                        }
                     }
                 }
                 default -> {

@@ -6,6 +6,7 @@ import dev.cprof.agent.Attacher;
 import dev.cprof.wire.proto.Envelope;
 import dev.cprof.wire.proto.StartRequest;
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.time.Duration;
 
 /**
@@ -21,8 +22,16 @@ final class LocalInstance implements Runnable {
     private volatile AgentClient client;
     private volatile SessionMerger.Stream stream;
     private volatile String error;
+    private final PrintWriter log;
+    private volatile LocalPython python;
 
     LocalInstance(long pid, StartRequest request, SessionMerger merger) {
+        this(pid, request, merger, null);
+    }
+
+    /** {@code log} gets the --python warnings and notices (null: none). */
+    LocalInstance(long pid, StartRequest request, SessionMerger merger, PrintWriter log) {
+        this.log = log;
         this.pid = pid;
         this.request = request;
         this.merger = merger;
@@ -40,6 +49,7 @@ final class LocalInstance implements Runnable {
             new Attacher(AgentLibrary.path()).attach(pid, "");
             client = AgentClient.connect(pid, CONNECT_TIMEOUT);
             stream = merger.open(client.start(request));
+            python = LocalPython.startIfAsked(pid, request, merger, stream, log);
             Envelope e;
             while ((e = client.next()) != null) {
                 if (e.hasBatch()) {
@@ -60,12 +70,22 @@ final class LocalInstance implements Runnable {
         } catch (InterruptedException ex) {
             Thread.currentThread().interrupt();
         } finally {
+            stopPython();
             closeQuietly();
+        }
+    }
+
+    private void stopPython() {
+        LocalPython p = python;
+        if (p != null) {
+            python = null;
+            p.stop();
         }
     }
 
     /** Asks the agent for its final batch and waits for the stream to end. */
     void stop(long waitMillis) {
+        stopPython();
         AgentClient c = client;
         if (c != null) {
             try {

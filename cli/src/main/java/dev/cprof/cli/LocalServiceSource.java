@@ -5,6 +5,7 @@ import dev.cprof.discovery.LocalJvms;
 import dev.cprof.discovery.NamingRules;
 import dev.cprof.discovery.ServiceNamer;
 import dev.cprof.wire.proto.StartRequest;
+import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -23,8 +24,16 @@ final class LocalServiceSource implements InstanceSource {
     private volatile boolean stopping;
     private volatile int scanned;
 
+    private final PrintWriter log;
+
     LocalServiceSource(String service) {
+        this(service, null);
+    }
+
+    /** {@code log} gets the --python warnings and notices (null: none). */
+    LocalServiceSource(String service, PrintWriter log) {
         this.service = service;
+        this.log = log;
     }
 
     @Override
@@ -54,7 +63,7 @@ final class LocalServiceSource implements InstanceSource {
             return;
         }
         instances.computeIfAbsent(jvm.pid(), pid -> {
-            LocalInstance i = new LocalInstance(pid, request, merger);
+            LocalInstance i = new LocalInstance(pid, request, merger, log);
             i.start();
             return i;
         });

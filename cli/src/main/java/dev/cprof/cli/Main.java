@@ -27,7 +27,7 @@ import picocli.CommandLine.Spec;
                     + " shows the whole path on one machine.",
         },
         commandListHeading = "%nCommands:%n",
-        subcommands = {AttachCommand.class, ListCommand.class, SessionsCommand.class, PeerCommand.class, ConvertCommand.class,
+        subcommands = {AttachCommand.class, TopCommand.class, ListCommand.class, SessionsCommand.class, PeerCommand.class, ConvertCommand.class,
             DiffCommand.class, DemoCommand.class, DoctorCommand.class, HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {

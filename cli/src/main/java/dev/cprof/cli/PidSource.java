@@ -1,6 +1,7 @@
 package dev.cprof.cli;
 
 import dev.cprof.wire.proto.StartRequest;
+import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -8,15 +9,22 @@ import java.util.List;
 final class PidSource implements InstanceSource {
     private final List<Long> pids;
     private final List<LocalInstance> instances = new ArrayList<>();
+    private final PrintWriter log;
 
     PidSource(List<Long> pids) {
+        this(pids, null);
+    }
+
+    /** {@code log} gets the --python warnings and notices (null: none). */
+    PidSource(List<Long> pids, PrintWriter log) {
         this.pids = List.copyOf(pids);
+        this.log = log;
     }
 
     @Override
     public void start(StartRequest request, SessionMerger merger) {
         for (long pid : pids) {
-            LocalInstance instance = new LocalInstance(pid, request, merger);
+            LocalInstance instance = new LocalInstance(pid, request, merger, log);
             instances.add(instance);
             instance.start();
         }

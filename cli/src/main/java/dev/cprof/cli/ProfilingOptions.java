@@ -48,6 +48,11 @@ public final class ProfilingOptions {
     @Option(names = "--per-instance", description = "Root each stack at its instance (host:pid service).")
     boolean perInstance;
 
+    @Option(names = "--python", description = "Also sample the Python processes under each JVM (PySpark workers,"
+            + " CPython 3.11-3.13, read from outside), under a [python pid N] frame; workers that start"
+            + " mid-session join.")
+    boolean python;
+
     /** Validated event types, in the order given, without repeats. */
     Set<EventType> eventTypes() {
         Set<EventType> out = new LinkedHashSet<>();
@@ -74,7 +79,8 @@ public final class ProfilingOptions {
                 .setDurationMs(0) // the CLI ends the session itself, so Ctrl-C and -d behave the same
                 .setFlushIntervalMs(1000)
                 .setThreads(threads)
-                .setLines(lines);
+                .setLines(lines)
+                .setPython(python);
         for (EventType e : eventTypes()) {
             b.addEvents(e);
         }

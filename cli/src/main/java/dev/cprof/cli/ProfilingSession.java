@@ -1,6 +1,7 @@
 package dev.cprof.cli;
 
 import dev.cprof.profile.Profile;
+import dev.cprof.wire.proto.FrameKind;
 import dev.cprof.wire.proto.StartRequest;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,8 +27,13 @@ final class ProfilingSession {
 
     static Result run(InstanceSource source, StartRequest request, long durationNanos, SessionClock clock, Progress progress)
             throws Exception {
+        return run(source, request, durationNanos, clock, progress, new SessionMerger());
+    }
+
+    /** The same with a given merger (a long session's, which rotates; see {@link SessionMerger#rotateEvery}). */
+    static Result run(InstanceSource source, StartRequest request, long durationNanos, SessionClock clock, Progress progress,
+            SessionMerger merger) throws Exception {
         long started = System.nanoTime();
-        SessionMerger merger = new SessionMerger();
         List<String> endedEarly = new ArrayList<>();
         try {
             source.start(request, merger);
@@ -36,7 +42,8 @@ final class ProfilingSession {
             progress.clear();
             if (source.earlyEndIsPartial()) {
                 for (SessionMerger.Stream s : merger.streams()) {
-                    if (s.endReason() != null && s.error() == null) {
+                    // Python workers come and go (PySpark): their end is reported as it happens, not partial
+                    if (s.endReason() != null && s.error() == null && s.info().getRuntime() != FrameKind.PYTHON) {
                         endedEarly.add(s.label() + ": ended mid-session (" + s.endReason() + "); its samples until then are kept");
                     }
                 }

@@ -18,13 +18,27 @@ import java.util.concurrent.TimeUnit;
  */
 public final class SessionMerger implements AutoCloseable {
     private static final int QUEUE_CAPACITY = 4096;
-    private final Profile profile = new Profile();
+    /**
+     * Parsed batches waiting for the merge thread are also bounded by size: an attach burst of
+     * many instances sends large first batches (their dictionaries), and a count bound alone
+     * would let them pile up in the heap. Counted in KiB of serialized size.
+     */
+    private static final int QUEUED_KIB = 32 * 1024;
+    private final java.util.concurrent.Semaphore queuedKib = new java.util.concurrent.Semaphore(QUEUED_KIB);
+    /** The profile being merged into; replaced only on the merge thread, by a rotation. */
+    private volatile Profile profile = new Profile();
+    /** Long sessions ({@link #rotateEvery}): the interval, the next boundary, where full intervals go. */
+    private volatile long rotateNanos;
+    private long nextRotation;
+    private java.util.function.Consumer<Profile> rotated;
+    private final java.util.concurrent.ConcurrentLinkedQueue<java.util.concurrent.CompletableFuture<Profile>> rotateRequests =
+            new java.util.concurrent.ConcurrentLinkedQueue<>();
     private final List<Stream> streams = new ArrayList<>();
     private final BlockingQueue<Item> queue = new ArrayBlockingQueue<>(QUEUE_CAPACITY);
     private final Thread thread;
     private volatile boolean closing;
 
-    private record Item(Stream stream, Batch batch, long wireBytes) {}
+    private record Item(Stream stream, Batch batch, long wireBytes, int kib) {}
 
     public SessionMerger() {
         thread = new Thread(this::run, "cprof-merge");
@@ -33,12 +47,29 @@ public final class SessionMerger implements AutoCloseable {
     }
 
     /** A new instance of the session; its batches go through {@link Stream#offer}. */
-    public synchronized Stream open(InstanceInfo info) {
+    public Stream open(InstanceInfo info) {
+        return open(info, null);
+    }
+
+    /**
+     * A new instance, child of {@code parent} when not null (a Python worker of a JVM). Instance ids
+     * are renumbered session-wide (index + 1; peers number per connection), and a child's
+     * parent_instance_id names its parent's, which {@link dev.cprof.profile.Views#perInstance} follows.
+     */
+    public synchronized Stream open(InstanceInfo info, Stream parent) {
         int index;
         synchronized (profile) {
-            index = profile.addInstance(info);
+            index = profile.instances().size();
+            InstanceInfo.Builder b = info.toBuilder().setInstanceId(index + 1);
+            if (parent != null) {
+                b.setParentInstanceId(parent.info.getInstanceId());
+            } else {
+                b.clearParentInstanceId(); // a peer's connection-local id means nothing here
+            }
+            info = b.build();
+            profile.addInstance(info);
         }
-        Stream s = new Stream(index, info, new StreamMerger(profile, index));
+        Stream s = new Stream(index, info, rotateNanos > 0 ? StreamMerger.rotatable(profile, index) : new StreamMerger(profile, index));
         streams.add(s);
         return s;
     }
@@ -50,9 +81,19 @@ public final class SessionMerger implements AutoCloseable {
     private void run() {
         try {
             while (!closing || !queue.isEmpty()) {
-                Item item = queue.poll(100, TimeUnit.MILLISECONDS);
-                if (item != null) {
-                    mergeOne(item);
+                Item item = queue.poll(rotateNanos > 0 ? 10 : 100, TimeUnit.MILLISECONDS);
+                if (item != null && item.stream == null) {
+                    rotateRequests.remove().complete(rotateNow());
+                } else if (item != null) {
+                    try {
+                        mergeOne(item);
+                    } finally {
+                        queuedKib.release(item.kib);
+                    }
+                }
+                if (rotateNanos > 0 && System.nanoTime() - nextRotation >= 0) {
+                    nextRotation += rotateNanos;
+                    rotated.accept(rotateNow());
                 }
             }
         } catch (InterruptedException e) {
@@ -73,6 +114,61 @@ public final class SessionMerger implements AutoCloseable {
             s.wireBytes += item.wireBytes;
         } catch (MergeException e) {
             s.fail("stream broke: " + e.getMessage());
+        }
+    }
+
+    /**
+     * Makes this a long session's merger: every {@code intervalNanos} (from now) the merge thread
+     * starts a fresh profile and hands the full one to {@code sink} (which should not block for
+     * long). Call before the first {@link #open}.
+     */
+    public synchronized void rotateEvery(long intervalNanos, java.util.function.Consumer<Profile> sink) {
+        if (!streams.isEmpty() || intervalNanos <= 0) {
+            throw new IllegalStateException("rotateEvery: a positive interval, before the first stream");
+        }
+        rotated = sink;
+        nextRotation = System.nanoTime() + intervalNanos;
+        rotateNanos = intervalNanos;
+    }
+
+    /**
+     * Ends the current interval now: returns its profile, with every batch offered before this
+     * call, and merges later ones into a fresh profile. Needs {@link #rotateEvery}.
+     */
+    public Profile rotate() throws InterruptedException {
+        var done = new java.util.concurrent.CompletableFuture<Profile>();
+        rotateRequests.add(done);
+        queue.put(new Item(null, null, 0, 0));
+        try {
+            return done.get();
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException(e.getCause());
+        }
+    }
+
+    /** On the merge thread: swaps in a fresh profile with the same instances (same indexes). */
+    private Profile rotateNow() {
+        Profile old = profile;
+        Profile next = new Profile();
+        synchronized (this) {
+            for (Stream s : streams) {
+                next.addInstance(s.info);
+                s.merger.retarget(next, s.index, dev.cprof.profile.StackTree.ROOT);
+            }
+            next.metadata().putAll(old.metadata());
+            for (var e : old.events()) {
+                next.declareEvent(e);
+            }
+            profile = next;
+        }
+        return old;
+    }
+
+    /** Runs {@code f} on the current profile under its lock (the merge waits meanwhile: keep it short). */
+    public <T> T withProfile(java.util.function.Function<Profile, T> f) {
+        Profile p = profile;
+        synchronized (p) {
+            return f.apply(p);
         }
     }
 
@@ -127,7 +223,10 @@ public final class SessionMerger implements AutoCloseable {
 
         /** Hands a batch to the merge thread; blocks while the queue is full. */
         public void offer(Batch batch, long wireBytes) throws InterruptedException {
-            queue.put(new Item(this, batch, wireBytes));
+            // A batch larger than the whole budget still passes, alone.
+            int kib = Math.min(QUEUED_KIB, batch.getSerializedSize() / 1024 + 1);
+            queuedKib.acquire(kib);
+            queue.put(new Item(this, batch, wireBytes, kib));
         }
 
         public void fail(String message) {

@@ -41,10 +41,16 @@ final class TargetProcess implements AutoCloseable {
     static TargetProcess start(List<String> cmd) throws Exception {
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         CompletableFuture<Boolean> ready = new CompletableFuture<>();
+        StringBuilder early = new StringBuilder(); // what it said before "ready", for the failure message
         Thread pump = new Thread(() -> {
             try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
                 String line;
                 while ((line = r.readLine()) != null) {
+                    if (!ready.isDone() && early.length() < 4000) {
+                        synchronized (early) {
+                            early.append(line).append('\n');
+                        }
+                    }
                     if (line.equals("ready")) {
                         ready.complete(true);
                     }
@@ -58,7 +64,9 @@ final class TargetProcess implements AutoCloseable {
         pump.start();
         if (!ready.get(30, TimeUnit.SECONDS)) {
             p.destroyForcibly();
-            throw new IllegalStateException("target did not start: " + cmd);
+            synchronized (early) {
+                throw new IllegalStateException("target did not start: " + cmd + "; its output: " + early);
+            }
         }
         return new TargetProcess(p);
     }

@@ -29,13 +29,13 @@ public final class TwoMethods {
     }
 
     static void hotA() {
-        for (int i = 0; i < 2_000; i++) {
+        for (int i = 0; i < 20_000; i++) {
             sink += i * 31L ^ (sink >>> 3);
         }
     }
 
     static void hotB() {
-        for (int i = 0; i < 2_000; i++) {
+        for (int i = 0; i < 20_000; i++) {
             sink += i * 31L ^ (sink >>> 3);
         }
     }

@@ -1,0 +1,46 @@
+package dev.cprof.cli;
+
+import dev.cprof.profile.Profile;
+import dev.cprof.profile.StackTree;
+import dev.cprof.wire.proto.EventType;
+import dev.cprof.wire.proto.InstanceInfo;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Sums profiles into one (the rolling view of a long session): instances matched by their description. */
+final class ProfileMerge {
+    private ProfileMerge() {}
+
+    static Profile merge(List<Profile> profiles) {
+        Profile out = new Profile();
+        Map<InstanceInfo, Integer> instances = new HashMap<>();
+        for (Profile p : profiles) {
+            int[] instanceMap = new int[p.instances().size()];
+            for (int i = 0; i < instanceMap.length; i++) {
+                instanceMap[i] = instances.computeIfAbsent(p.instances().get(i), out::addInstance);
+            }
+            int[] frameMap = new int[p.frames.size()];
+            for (int f = 0; f < frameMap.length; f++) {
+                frameMap[f] = out.frame(p.frameName(f), p.frames.kind(f), p.frames.line(f));
+            }
+            // Node ids are in creation order, parents first: one pass maps the whole tree.
+            int[] nodeMap = new int[p.tree.size()];
+            nodeMap[StackTree.ROOT] = StackTree.ROOT;
+            for (int n = 1; n < nodeMap.length; n++) {
+                nodeMap[n] = out.tree.child(nodeMap[p.tree.parent(n)], frameMap[p.tree.frame(n)]);
+            }
+            for (int s = 0; s < p.values.size(); s++) {
+                out.addValue(nodeMap[p.values.node(s)], instanceMap[p.values.instance(s)], p.values.event(s),
+                        p.values.count(s), p.values.weight(s));
+            }
+            for (EventType e : p.events()) {
+                out.declareEvent(e);
+            }
+            out.coverTime(p.startTimeNs(), p.endTimeNs());
+            out.addDropped(p.dropped());
+            out.metadata().putAll(p.metadata());
+        }
+        return out;
+    }
+}

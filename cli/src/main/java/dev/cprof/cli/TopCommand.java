@@ -1,0 +1,230 @@
+package dev.cprof.cli;
+
+import dev.cprof.discovery.PeerSecurity;
+import dev.cprof.discovery.ZkPaths;
+import dev.cprof.profile.Events;
+import dev.cprof.profile.Format;
+import dev.cprof.profile.Profile;
+import dev.cprof.profile.WriteOptions;
+import dev.cprof.wire.proto.EventType;
+import dev.cprof.wire.proto.StartRequest;
+import java.io.Console;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import org.apache.curator.framework.CuratorFramework;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/**
+ * {@code cprof top --pid P | --service S [--zk …]}: a live view of the hottest methods, full
+ * screen on a terminal ({@link TopScreen}), a plain table every few seconds otherwise.
+ */
+@Command(
+        name = "top",
+        mixinStandardHelpOptions = true,
+        versionProvider = VersionProvider.class,
+        sortOptions = false,
+        description = {
+            "Live view of the hottest methods of running JVMs: one JVM, or a whole service across the fleet.",
+            "",
+            "Methods are frames summed by name over all stacks: SELF%% is the share of samples where the method"
+                    + " is running, TOTAL%% where it is on the stack. Full screen on a terminal, refreshed every second;"
+                    + " keys: q quit, e next event, i instance (all, then each), s save a snapshot"
+                    + " (cprof-top-<time>.cprof in the current directory), / filter (a regular expression; Enter"
+                    + " applies, Esc clears), arrow keys select (the bottom lines show the selected method's SELF%% on"
+                    + " each instance).",
+            "",
+            "When standard output is not a terminal (or with --batch) it prints a plain table every --every."
+                    + " -d defaults to unlimited here: top runs until q, Ctrl-C or SIGTERM, and always stops the agents.",
+        })
+final class TopCommand implements Callable<Integer> {
+    static final DateTimeFormatter SNAPSHOT_STAMP = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss", Locale.ROOT);
+
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    AttachCommand.Target target;
+
+    @Mixin
+    ProfilingOptions profiling;
+
+    @Mixin
+    ZkOptions zk;
+
+    @Option(names = {"-b", "--batch"}, description = "Print plain tables even on a terminal (like top -b).")
+    boolean batch;
+
+    @Option(names = "--every", paramLabel = "TIME", defaultValue = "5s",
+            description = "Plain mode: print a table this often (default: ${DEFAULT-VALUE}).")
+    String every;
+
+    @Option(names = {"-n", "--top"}, paramLabel = "N", defaultValue = "15",
+            description = "Plain mode: methods per table (default: ${DEFAULT-VALUE}).")
+    int top;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        long durationNanos = spec.commandLine().getParseResult().hasMatchedOption("-d")
+                ? profiling.durationNanos() : LongSessionOptions.UNLIMITED_NANOS;
+        long everyNanos;
+        try {
+            everyNanos = Units.nanos(every, "s");
+        } catch (IllegalArgumentException | ArithmeticException e) {
+            throw new CliException(ExitCodes.USAGE, "--every: " + e.getMessage());
+        }
+        if (everyNanos < 100_000_000L || top < 1) {
+            throw new CliException(ExitCodes.USAGE, "--every must be at least 100ms and --top at least 1");
+        }
+        boolean screen = !batch && Main.of(spec).stdout() == System.out && interactive();
+        PrintWriter err = spec.commandLine().getErr();
+        PrintWriter log = screen ? null : err; // on the full screen, messages wait until the terminal is restored
+        CuratorFramework client = null;
+        InstanceSource source;
+        String sessionId;
+        if (target.pids != null) {
+            sessionId = UUID.randomUUID().toString();
+            source = new PidSource(target.pids, log);
+        } else if (zk.hasZk()) {
+            sessionId = FleetSource.newSessionId();
+            PeerSecurity security = zk.peerSecurity();
+            client = zk.connectOrFail();
+            source = new FleetSource(client, zk.connect(), checkService(target.service), security, durationNanos / 1_000_000, log);
+        } else {
+            sessionId = UUID.randomUUID().toString();
+            source = new LocalServiceSource(checkService(target.service), log);
+        }
+        StartRequest request = profiling.startRequest(sessionId);
+        List<EventType> events = request.getEventsList();
+        SessionMerger merger = new SessionMerger();
+        long started = System.nanoTime();
+        try (SessionClock clock = new SessionClock()) {
+            try {
+                source.start(request, merger);
+                if (screen) {
+                    new TopScreen(merger, source, clock, events, started, durationNanos).run();
+                } else {
+                    plain(merger, source, clock, events.get(0), started, durationNanos, everyNanos);
+                }
+                source.stop(ProfilingSession.STOP_WAIT_MS);
+            } finally {
+                source.close();
+                if (client != null) {
+                    client.close();
+                }
+            }
+            merger.finish();
+            List<String> failures = new ArrayList<>();
+            for (InstanceSource.Failed f : source.failed()) {
+                failures.add(f.label() + ": " + f.error());
+            }
+            for (SessionMerger.Stream s : merger.streams()) {
+                if (s.error() != null) {
+                    failures.add(s.label() + ": " + s.error());
+                }
+            }
+            for (String f : failures) {
+                err.println("cprof: " + f);
+            }
+            err.flush();
+            if (merger.streams().isEmpty()) {
+                if (source.found() == 0 && source.nothingFound() != null) {
+                    throw new CliException(ExitCodes.NOTHING_FOUND, source.nothingFound());
+                }
+                return ExitCodes.FAILED;
+            }
+            return failures.isEmpty() ? ExitCodes.OK : ExitCodes.PARTIAL;
+        }
+    }
+
+    /** Not a terminal: a table every {@code everyNanos}, and one at the end. */
+    private void plain(SessionMerger merger, InstanceSource source, SessionClock clock, EventType event, long started,
+            long durationNanos, long everyNanos) throws InterruptedException {
+        PrintWriter out = spec.commandLine().getOut();
+        TopModel model = new TopModel();
+        long lastSamples = 0;
+        long lastTime = started;
+        while (!clock.interrupted()) {
+            long left = durationNanos - (System.nanoTime() - started);
+            if (left <= 0) {
+                break;
+            }
+            clock.await(Math.min(everyNanos, left), () -> { });
+            merger.withProfile(p -> {
+                model.copy(p);
+                return null;
+            });
+            long now = System.nanoTime();
+            double rate = (model.samples() - lastSamples) * 1e9 / Math.max(1, now - lastTime);
+            lastSamples = model.samples();
+            lastTime = now;
+            TopModel.Result r = model.rows(event, -1, null, null);
+            out.println(String.format(Locale.ROOT, "cprof top %s · %s · %d/%d instances · %,.0f samples/s · %.0f s",
+                    source.describe(), Events.name(event), merger.streams().size(), source.found(), rate, (now - started) / 1e9));
+            List<String[]> rows = new ArrayList<>();
+            rows.add(new String[] {"SELF%", "TOTAL%", Events.byWeight(event) ? "SELF " + Events.unit(event).toUpperCase(Locale.ROOT) : "SAMPLES", "METHOD"});
+            for (TopModel.Row row : r.rows().subList(0, Math.min(top, r.rows().size()))) {
+                rows.add(new String[] {pct(row.selfPct()), pct(row.totalPct()), Long.toString(row.self()), row.method()});
+            }
+            if (r.rows().isEmpty()) {
+                rows.add(new String[] {"", "", "", "(no samples yet)"});
+            }
+            Table.print(out, rows);
+            out.println();
+            out.flush();
+        }
+    }
+
+    static String pct(double p) {
+        return String.format(Locale.ROOT, "%.1f", p);
+    }
+
+    /** Writes a copy of the live profile (taken under its lock) to cprof-top-<time>.cprof in the current directory. */
+    static Path snapshot(SessionMerger merger, String describe) throws IOException {
+        Profile copy = merger.withProfile(p -> ProfileMerge.merge(List.of(p)));
+        copy.metadata().put("command", "cprof top " + describe);
+        Path dir = Path.of(System.getProperty("user.dir"));
+        String stamp = LocalDateTime.now().format(SNAPSHOT_STAMP);
+        Path file = dir.resolve("cprof-top-" + stamp + ".cprof");
+        for (int i = 2; java.nio.file.Files.exists(file); i++) {
+            file = dir.resolve("cprof-top-" + stamp + "-" + i + ".cprof");
+        }
+        AtomicFile.write(file, o -> Format.CPROF.write(copy, o, WriteOptions.defaults()));
+        return file;
+    }
+
+    /** Standard input and output are a terminal (JDK 22+ has a Console even when they are not: ask it). */
+    static boolean interactive() {
+        Console c = System.console();
+        if (c == null) {
+            return false;
+        }
+        try {
+            return (Boolean) Console.class.getMethod("isTerminal").invoke(c);
+        } catch (NoSuchMethodException e) {
+            return true; // JDK 17 to 21: a console exists only for a terminal
+        } catch (ReflectiveOperationException e) {
+            return false;
+        }
+    }
+
+    private static String checkService(String service) {
+        try {
+            return ZkPaths.checkName(service.strip());
+        } catch (IllegalArgumentException e) {
+            throw new CliException(ExitCodes.USAGE, "--service: '" + service + "' is not a service name");
+        }
+    }
+}

@@ -1,0 +1,75 @@
+package dev.cprof.cli;
+
+import static dev.cprof.cli.FleetHarness.awaitTrue;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.cprof.discovery.FleetView;
+import dev.cprof.discovery.Peer;
+import dev.cprof.discovery.SessionNode;
+import dev.cprof.discovery.ZkClients;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.test.InstanceSpec;
+import org.apache.curator.test.TestingServer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code cprof attach --service} killed with SIGKILL mid-session (no shutdown hook runs): the peer
+ * stops the agents it started for it within 10 s, seen from outside as the agents' sampler threads
+ * disappearing from the target JVMs; the session's audit znode goes too.
+ */
+class FleetCliKillTest {
+    private static final long STOP_WITHIN_MS = 10_000;
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void aCliKilledWithSigkillHasItsAgentsStoppedWithinTenSeconds() throws Exception {
+        FleetHarness.require("the CLI kill test", false);
+        String service = Checkouts.uniqueService("clikill");
+        Path log = dir.resolve("cli.log");
+        try (TestingServer server = new TestingServer(new InstanceSpec(null, -1, -1, -1, true, -1, 250, -1), true);
+             CuratorFramework peerZk = ZkClients.start(server.getConnectString(), null, 3000);
+             CuratorFramework zk = ZkClients.start(server.getConnectString(), null, 3000);
+             Peer peer = Peer.start(Peer.Config.defaults(peerZk).withHost("kill-host").withListen(new InetSocketAddress("127.0.0.1", 0)));
+             TargetProcess a = Checkouts.start(service); TargetProcess b = Checkouts.start(service)) {
+            FleetView fleet = new FleetView(zk);
+            awaitTrue(15_000, "two instances registered", () -> FleetPeerFaultTest.instances(fleet, service).size() == 2);
+
+            Process cli = FleetHarness.cprof(List.of(), log, "attach", "--service", service, "--zk", server.getConnectString(),
+                    "-d", "120s", "-o", dir.resolve("never.collapsed").toString());
+            try {
+                awaitTrue(30_000, "both JVMs sampling", () -> FleetHarness.samplerThreads(a.pid()) > 0
+                        && FleetHarness.samplerThreads(b.pid()) > 0);
+                awaitTrue(5_000, "the session's znode", () -> sessions(zk, service) == 1);
+                Thread.sleep(1000);
+                assertTrue(cli.isAlive(), "the CLI still runs its 120 s session");
+                FleetHarness.kill9(cli);
+                long killed = System.currentTimeMillis();
+                awaitTrue(STOP_WITHIN_MS, "agents stopped after the CLI's SIGKILL", () -> FleetHarness.samplerThreads(a.pid()) == 0
+                        && FleetHarness.samplerThreads(b.pid()) == 0);
+                long stoppedMs = System.currentTimeMillis() - killed;
+                assertTrue(stoppedMs <= STOP_WITHIN_MS, "stopped after " + stoppedMs + " ms");
+                // the audit znode is ephemeral: gone once ZooKeeper expires the dead CLI's session
+                awaitTrue(20_000, "the session znode removed", () -> sessions(zk, service) == 0);
+                assertTrue(a.process.isAlive() && b.process.isAlive(), "the targets live on");
+            } finally {
+                cli.destroyForcibly();
+                cli.waitFor(10, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    private static long sessions(CuratorFramework zk, String service) {
+        try {
+            return SessionNode.list(zk).stream().filter(s -> s.service().equals(service)).count();
+        } catch (Exception e) {
+            return -1;
+        }
+    }
+}
