@@ -4,9 +4,10 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import dev.cprof.profile.MergeException;
 import dev.cprof.profile.Profile;
 import dev.cprof.profile.StreamMerger;
+import dev.cprof.wire.SampleGroups;
 import dev.cprof.wire.proto.Batch;
 import dev.cprof.wire.proto.InstanceInfo;
-import dev.cprof.wire.proto.Sample;
+import dev.cprof.wire.proto.SampleGroup;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.util.concurrent.TimeUnit;
@@ -102,7 +103,7 @@ public class MergeBenchmark {
                 byte[] b = stream.next(0).toByteArray();
                 bytes[r][i] = b;
                 parsed[r][i] = Batch.parseFrom(b);
-                entries += parsed[r][i].getSamplesCount();
+                entries += SampleGroups.entries(parsed[r][i]);
                 byteCount += b.length;
             }
         }
@@ -173,9 +174,16 @@ public class MergeBenchmark {
         long sum = 0;
         for (int i = 0; i < INSTANCES; i++) {
             Batch b = round[i];
-            for (int j = 0, n = b.getSamplesCount(); j < n; j++) {
-                Sample s = b.getSamples(j);
-                sum += s.getStack() + s.getEventValue() + s.getCount() + s.getWeight();
+            for (int g = 0, groups = b.getSampleGroupsCount(); g < groups; g++) {
+                SampleGroup sg = b.getSampleGroups(g);
+                int stack = 0;
+                long unit = sg.getUnitWeight();
+                boolean explicit = sg.getWeightsCount() != 0;
+                for (int j = 0, n = sg.getStackDeltasCount(); j < n; j++) {
+                    stack += sg.getStackDeltas(j);
+                    long count = sg.getCounts(j);
+                    sum += stack + sg.getEventValue() + count + (explicit ? sg.getWeights(j) : count * unit);
+                }
             }
         }
         return sum;

@@ -3,6 +3,7 @@ package dev.cprof.bench;
 import dev.cprof.profile.MergeException;
 import dev.cprof.profile.Profile;
 import dev.cprof.profile.StreamMerger;
+import dev.cprof.wire.SampleGroups;
 import dev.cprof.wire.proto.Batch;
 import dev.cprof.wire.proto.InstanceInfo;
 import java.lang.management.ManagementFactory;
@@ -50,7 +51,7 @@ public final class MergeMemory {
             SyntheticFleet.Stream stream = fleet.stream(i);
             for (int s = 0; s < seconds; s++) {
                 batches[s] = stream.next();
-                entries += batches[s].getSamplesCount();
+                entries += SampleGroups.entries(batches[s]);
             }
             // Timed: the first batch (the stream attaches: dictionary + first second), then the rest.
             long w0 = System.nanoTime();

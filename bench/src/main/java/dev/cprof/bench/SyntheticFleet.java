@@ -1,10 +1,10 @@
 package dev.cprof.bench;
 
 import dev.cprof.wire.BatchEncoder;
+import dev.cprof.wire.SampleGroups;
 import dev.cprof.wire.proto.Batch;
 import dev.cprof.wire.proto.EventType;
 import dev.cprof.wire.proto.FrameKind;
-import dev.cprof.wire.proto.Sample;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.Random;
@@ -177,11 +177,16 @@ public final class SyntheticFleet {
                     touched[distinct++] = k;
                 }
             }
+            long[] c = new long[distinct];
+            long[] w = new long[distinct];
             for (int i = 0; i < distinct; i++) {
                 int k = touched[i];
-                b.addSamples(Sample.newBuilder().setStack(k).setEvent(EventType.CPU)
-                        .setCount(counts[k]).setWeight(counts[k] * NANOS_PER_SAMPLE));
+                c[i] = counts[k];
+                w[i] = counts[k] * NANOS_PER_SAMPLE;
                 counts[k] = 0;
+            }
+            if (distinct > 0) {
+                b.addSampleGroups(SampleGroups.build(EventType.CPU, touched, c, w, distinct));
             }
             return b.build();
         }
