@@ -38,6 +38,9 @@ need mvn maven
 need go golang-go                    # only when /usr/local/go is absent too
 need node nodejs
 need npm npm
+need tmux tmux                       # drives the full-screen `cprof top` in a test
+need ip iproute2                     # network namespaces: several hosts on one machine
+need unshare util-linux              # a JVM in its own pid+mount namespace, like a container
 
 if [ "${#missing[@]}" -gt 0 ]; then
   say "installing ${missing[*]}"
@@ -52,6 +55,14 @@ for tool in java mvn jattach go node npm; do
   command -v "$tool" >/dev/null 2>&1 || { say "$tool is still missing"; exit 1; }
 done
 say "$(java -version 2>&1 | head -1); $(mvn -v 2>/dev/null | head -1 | sed 's/\x1b\[[0-9;]*m//g'); $(go version)"
+
+# PySpark and py-spy for the cross-language test, in a venv of their own (PyPI, ~40 s once).
+pyspark_venv="$HOME/.cache/cprof-test/pyspark-venv"
+if [ ! -x "$pyspark_venv/bin/py-spy" ]; then
+  say "installing pyspark and py-spy into $pyspark_venv"
+  python3 -m venv "$pyspark_venv"
+  "$pyspark_venv/bin/pip" install -q pyspark==3.5.3 py-spy
+fi
 
 # Tests that need the browser or 'go tool pprof' fail here instead of skipping.
 export CPROF_REQUIRE_BROWSER=1
