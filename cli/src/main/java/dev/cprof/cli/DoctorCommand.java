@@ -592,11 +592,69 @@ final class DoctorCommand implements Callable<Integer> {
                             + p.auth().name().toLowerCase(Locale.ROOT) + ")");
                 }
                 out.add(Check.ok("peers", peers.size() + (peers.size() == 1 ? " peer: " : " peers: ") + String.join(", ", parts)));
+                Map<String, Long> mtimes = new LinkedHashMap<>();
+                for (PeerRecord p : peers) {
+                    try {
+                        org.apache.zookeeper.data.Stat stat = client.checkExists().forPath(ZkPaths.peer(p.host()));
+                        if (stat != null) {
+                            mtimes.put(p.host(), stat.getMtime());
+                        }
+                    } catch (Exception e) {
+                        // gone or unreadable since the listing: its skew shows as unknown
+                    }
+                }
+                out.add(peerClocks(peers, mtimes));
             }
             return out;
         } finally {
             client.close();
         }
+    }
+
+    /** Beyond this a peer's clock counts as skewed. */
+    static final long CLOCK_SKEW_WARN_MS = 1_000;
+
+    /**
+     * Each peer's clock against ZooKeeper's: the {@code clock_ms} the peer wrote into its record
+     * minus the record's znode mtime (stamped by the ZooKeeper server), as of the peer's last
+     * (re)registration; the write's latency (milliseconds) counts as skew.
+     */
+    static Check peerClocks(List<PeerRecord> peers, Map<String, Long> mtimes) {
+        List<String> parts = new ArrayList<>();
+        List<String> skewed = new ArrayList<>();
+        List<String> unknown = new ArrayList<>();
+        long min = Long.MAX_VALUE;
+        long max = Long.MIN_VALUE;
+        for (PeerRecord p : peers) {
+            Long mtime = mtimes.get(p.host());
+            if (p.clockMs() <= 0 || mtime == null || mtime <= 0) {
+                unknown.add(p.host());
+                continue;
+            }
+            long skew = p.clockMs() - mtime;
+            min = Math.min(min, skew);
+            max = Math.max(max, skew);
+            parts.add(p.host() + " " + String.format(Locale.ROOT, "%+.1f s", skew / 1000.0));
+            if (Math.abs(skew) > CLOCK_SKEW_WARN_MS) {
+                skewed.add(p.host() + String.format(Locale.ROOT, " is %.1f s %s", Math.abs(skew) / 1000.0,
+                        skew > 0 ? "ahead" : "behind"));
+            }
+        }
+        String unknownText = unknown.isEmpty() ? "" : "; unknown for " + String.join(", ", unknown)
+                + " (a cprof peer older than clock_ms in its record)";
+        if (parts.isEmpty()) {
+            return Check.ok("peer-clocks", "clock skew unknown: no peer reports its clock" + unknownText);
+        }
+        String against = "clock skew against ZooKeeper's clock at registration: " + String.join(", ", parts);
+        String spread = parts.size() > 1
+                ? String.format(Locale.ROOT, "; spread between peers %.1f s", (max - min) / 1000.0) : "";
+        if (!skewed.isEmpty() || max - min > CLOCK_SKEW_WARN_MS) {
+            String what = skewed.isEmpty() ? "peers disagree by more than 1 s" : String.join(", ", skewed);
+            return new Check("peer-clocks", Status.WARN, what + " (" + against + spread + ")" + unknownText,
+                    "synchronise the hosts' clocks with NTP (chronyc tracking or timedatectl show the state);"
+                            + " timestamps from different hosts only line up when clocks agree");
+        }
+        return Check.ok("peer-clocks", against + spread + unknownText);
     }
 
     // ---- Python and pprof

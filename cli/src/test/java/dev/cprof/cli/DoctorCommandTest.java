@@ -205,6 +205,45 @@ class DoctorCommandTest {
     }
 
     @Test
+    void reportsClockSkewBetweenPeers() throws Exception {
+        Path data = dir.resolve("zk");
+        ZooKeeperServer server = new ZooKeeperServer(data.toFile(), data.toFile(), 500);
+        ServerCnxnFactory factory = ServerCnxnFactory.createFactory(new InetSocketAddress("127.0.0.1", 0), 60);
+        factory.startup(server);
+        String connect = "127.0.0.1:" + factory.getLocalPort();
+        try (CuratorFramework client = ZkClients.start(connect, null)) {
+            ZkClients.awaitConnected(client, 5000);
+            // host-a's clock agrees with ZooKeeper's (same machine): ok, with its skew
+            client.create().creatingParentsIfNeeded().withMode(CreateMode.EPHEMERAL).forPath(ZkPaths.peer("host-a"),
+                    new PeerRecord("host-a", "10.0.0.7", 7391, "0.1.0", PeerRecord.AuthMode.NONE).encode());
+            Cli.Result r = doctor("--zk", connect, "--json");
+            assertEquals(0, r.code(), r.out() + r.err());
+            JsonNode clocks = check(parse(r), "peer-clocks");
+            assertEquals("ok", clocks.get("status").asText(), clocks.toString());
+            assertTrue(clocks.get("detail").asText().matches(
+                    "clock skew against ZooKeeper's clock at registration: host-a [+-]0\\.\\d s"), clocks.toString());
+
+            // host-b wrote its record with a clock 5 s ahead; host-c is an older peer without clock_ms
+            client.create().withMode(CreateMode.EPHEMERAL).forPath(ZkPaths.peer("host-b"),
+                    new PeerRecord("host-b", "10.0.0.8", 7391, "0.1.0", PeerRecord.AuthMode.NONE,
+                            System.currentTimeMillis() + 5_000).encode());
+            client.create().withMode(CreateMode.EPHEMERAL).forPath(ZkPaths.peer("host-c"),
+                    "host=host-c\naddress=10.0.0.9\nport=7391\nversion=0.0.9\nauth=none\n".getBytes(StandardCharsets.UTF_8));
+            Cli.Result text = doctor("--zk", connect);
+            assertEquals(0, text.code(), "a skewed clock is a warn, not a fail: " + text.out() + text.err());
+            String line = text.out().lines().filter(l -> l.startsWith("warn  peer-clocks ")).findFirst().orElseThrow(() -> new AssertionError(text.out()));
+            assertTrue(line.matches("warn  peer-clocks +host-b is [45]\\.\\d s ahead \\(clock skew against ZooKeeper's clock at"
+                    + " registration: host-a [+-]0\\.\\d s, host-b \\+[45]\\.\\d s; spread between peers [45]\\.\\d s\\);"
+                    + " unknown for host-c .*"), line);
+            assertTrue(text.out().lines().anyMatch(l -> l.strip().startsWith("hint: synchronise the hosts' clocks with NTP")), text.out());
+            assertEquals("warn", check(parse(doctor("--zk", connect, "--json")), "peer-clocks").get("status").asText());
+        } finally {
+            factory.shutdown();
+            server.shutdown();
+        }
+    }
+
+    @Test
     void anUnreachableZooKeeperIsOneFailLineAndExit1() throws Exception {
         Cli.Result r = doctor("--zk", "127.0.0.1:1");
         assertEquals(ExitCodes.FAILED, r.code(), r.out() + r.err());

@@ -3,6 +3,8 @@ package dev.cprof.discovery;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.state.ConnectionState;
+import org.apache.curator.framework.state.ConnectionStateListener;
 
 /**
  * The znodes one peer owns: its own {@code peers/<host>} and one {@code services/<service>/<host>:<pid>}
@@ -15,6 +17,16 @@ public final class Registry implements InstanceDirectory, AutoCloseable {
     private final Map<String, EphemeralNode> instances = new ConcurrentHashMap<>();
     private final Map<String, InstanceRecord> records = new ConcurrentHashMap<>();
     private EphemeralNode peer;
+    private PeerRecord peerRecord;
+    /**
+     * After a reconnect (a new session recreates the node, a new mtime) the peer record is written
+     * again with a fresh {@code clock_ms}, so that clock and the znode's mtime stay comparable.
+     */
+    private final ConnectionStateListener restamp = (c, state) -> {
+        if (state == ConnectionState.RECONNECTED) {
+            restampPeer();
+        }
+    };
 
     public Registry(CuratorFramework client) {
         this.client = client;
@@ -27,7 +39,23 @@ public final class Registry implements InstanceDirectory, AutoCloseable {
         if (client == null) {
             return;
         }
+        if (peerRecord == null) {
+            client.getConnectionStateListenable().addListener(restamp);
+        }
+        peerRecord = record;
         peer = new EphemeralNode(client, ZkPaths.peer(record.host()), record.encode());
+    }
+
+    private synchronized void restampPeer() {
+        if (peer == null || peerRecord == null) {
+            return;
+        }
+        peerRecord = peerRecord.restamped();
+        try {
+            peer.setData(peerRecord.encode());
+        } catch (Exception e) {
+            // the next reconnect tries again; a stale clock_ms only shows as skew in cprof doctor
+        }
     }
 
     /** Registers (or re-registers under a new service) one instance. */
@@ -69,6 +97,10 @@ public final class Registry implements InstanceDirectory, AutoCloseable {
         if (peer != null) {
             peer.close();
             peer = null;
+        }
+        if (peerRecord != null && client != null) {
+            client.getConnectionStateListenable().removeListener(restamp);
+            peerRecord = null;
         }
     }
 }
