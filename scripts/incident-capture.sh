@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2034,SC2154  # common.sh sets target, seconds, cprof, host, stamp, name, dir, parent
 # Everything on-call needs about a busy JVM (or every instance of a service), in one go, into
 #   ./cprof-incident-<host>-<UTC timestamp>/
 #     profile.cprof   cpu, wall, alloc and lock profile, lossless (cprof convert / cprof diff read it)
@@ -16,66 +17,11 @@
 set -euo pipefail
 
 me="$(basename "$0")"
-here="$(cd -P "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-
-usage() {
-  echo "usage: $me SERVICE|PID [SECONDS]" >&2
-  exit 2
-}
-
-say() {
-  echo "$me: $*" >&2
-}
-
-cprof_command() {
-  if [ -n "${CPROF:-}" ]; then
-    echo "$CPROF"
-  elif [ -x "$here/cprof" ]; then
-    echo "$here/cprof"
-  elif command -v cprof >/dev/null 2>&1; then
-    command -v cprof
-  else
-    say "cannot find cprof: set CPROF=/path/to/cprof or put cprof on PATH"
-    exit 1
-  fi
-}
-
-if [ $# -lt 1 ] || [ $# -gt 2 ]; then
-  usage
-fi
-target="$1"
-seconds="${2:-30}"
-[ -n "$target" ] || usage
-case "$seconds" in
-  '' | *[!0-9]* | 0) say "SECONDS must be a whole number of seconds above 0, not '$seconds'"; usage ;;
-esac
-cprof="$(cprof_command)"
+repo="$(cd -P "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=scripts/incident/common.sh
+. "$repo/scripts/incident/common.sh"
+incident_start "$@"
 events="cpu,wall,alloc,lock"
-
-pid=""
-case "$target" in
-  *[!0-9]*) ;;
-  *) pid="$target" ;;
-esac
-if [ -n "$pid" ] && [ ! -d "/proc/$pid" ]; then
-  say "no such process: $pid"
-  exit 1
-fi
-
-host="$(hostname -s 2>/dev/null || uname -n)"
-stamp="$(date -u +%Y%m%dT%H%M%SZ)"
-name="cprof-incident-$host-$stamp"
-n=1
-while ! mkdir "./$name" 2>/dev/null; do
-  if [ ! -e "./$name" ]; then
-    say "cannot create ./$name in $(pwd)"
-    exit 1
-  fi
-  n=$((n + 1))
-  name="cprof-incident-$host-$stamp-$n"
-done
-dir="$(cd "./$name" && pwd)"
-parent="$(dirname "$dir")"
 
 zk=()
 if [ -n "${CPROF_ZK:-}" ]; then
