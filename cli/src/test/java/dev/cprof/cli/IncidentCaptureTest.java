@@ -9,8 +9,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -25,8 +23,6 @@ class IncidentCaptureTest {
     @TempDir
     Path work;
 
-    record Run(int code, String out, String err) {}
-
     Path wrapper() throws Exception {
         Path classes = Path.of(Main.class.getProtectionDomain().getCodeSource().getLocation().toURI());
         String cp = System.getProperty("java.class.path") + File.pathSeparator + classes + File.pathSeparator
@@ -38,21 +34,11 @@ class IncidentCaptureTest {
         return cprof;
     }
 
-    Run run(List<String> cmd, Path cprof) throws Exception {
+    ScriptRun run(List<String> cmd, Path cprof) throws Exception {
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(work.toFile());
         pb.environment().put("CPROF", cprof.toString());
         pb.environment().remove("CPROF_ZK");
-        Process p = pb.start();
-        CompletableFuture<byte[]> err = CompletableFuture.supplyAsync(() -> {
-            try {
-                return p.getErrorStream().readAllBytes();
-            } catch (java.io.IOException e) {
-                return new byte[0];
-            }
-        });
-        byte[] out = p.getInputStream().readAllBytes();
-        assertTrue(p.waitFor(180, TimeUnit.SECONDS), cmd + " ends");
-        return new Run(p.exitValue(), new String(out, StandardCharsets.UTF_8), new String(err.get(), StandardCharsets.UTF_8));
+        return ScriptRun.of(pb, 180);
     }
 
     @Test
@@ -60,7 +46,7 @@ class IncidentCaptureTest {
         assertTrue(Files.isExecutable(SCRIPT), SCRIPT + " is executable");
         Path cprof = wrapper();
         try (TargetProcess jvm = TargetProcess.jvm(TwoMethods.class)) {
-            Run r = run(List.of(SCRIPT.toString(), Long.toString(jvm.pid()), "3"), cprof);
+            ScriptRun r = run(List.of(SCRIPT.toString(), Long.toString(jvm.pid()), "3"), cprof);
             assertEquals(0, r.code(), r.out() + r.err());
 
             // stdout ends with the directory, then the archive
@@ -90,7 +76,7 @@ class IncidentCaptureTest {
                     && info.contains("events:   cpu,wall,alloc,lock"), info);
 
             // the archive holds the directory under its own name
-            Run tar = run(List.of("tar", "-tzf", archive.toString()), cprof);
+            ScriptRun tar = run(List.of("tar", "-tzf", archive.toString()), cprof);
             assertEquals(0, tar.code(), tar.err());
             String name = dir.getFileName().toString();
             for (String file : List.of("profile.cprof", "cpu.html", "summary.json", "list.json", "info.txt")) {

@@ -13,8 +13,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -32,13 +30,6 @@ class IncidentScriptsTest {
 
     Path cprof;
 
-    record Run(int code, String out, String err) {
-        String lastLine() {
-            String[] lines = out.strip().split("\\R");
-            return lines[lines.length - 1];
-        }
-    }
-
     @BeforeEach
     void wrapper() throws Exception {
         Path classes = Path.of(Main.class.getProtectionDomain().getCodeSource().getLocation().toURI());
@@ -50,7 +41,7 @@ class IncidentScriptsTest {
         assertTrue(cprof.toFile().setExecutable(true));
     }
 
-    Run script(String name, Map<String, String> env, String... args) throws Exception {
+    ScriptRun script(String name, Map<String, String> env, String... args) throws Exception {
         Path script = SCRIPTS.resolve(name);
         assertTrue(Files.isExecutable(script), script + " is executable");
         List<String> cmd = new ArrayList<>(List.of(script.toString()));
@@ -59,17 +50,7 @@ class IncidentScriptsTest {
         pb.environment().put("CPROF", cprof.toString());
         pb.environment().remove("CPROF_ZK");
         pb.environment().putAll(env);
-        Process p = pb.start();
-        CompletableFuture<byte[]> err = CompletableFuture.supplyAsync(() -> {
-            try {
-                return p.getErrorStream().readAllBytes();
-            } catch (java.io.IOException e) {
-                return new byte[0];
-            }
-        });
-        byte[] out = p.getInputStream().readAllBytes();
-        assertTrue(p.waitFor(120, TimeUnit.SECONDS), name + " ends");
-        return new Run(p.exitValue(), new String(out, StandardCharsets.UTF_8), new String(err.get(), StandardCharsets.UTF_8));
+        return ScriptRun.of(pb, 120);
     }
 
     static List<String> collapsed(Path cprofFile) {
@@ -79,7 +60,7 @@ class IncidentScriptsTest {
     }
 
     /** The directory a capture printed: a fresh cprof-incident-HOST-TIMESTAMP under the working directory. */
-    Path incidentDir(Run r) throws java.io.IOException {
+    Path incidentDir(ScriptRun r) throws java.io.IOException {
         Path dir = Path.of(r.lastLine());
         assertTrue(dir.isAbsolute(), r.out());
         assertEquals(work.toRealPath(), dir.getParent().toRealPath(), r.out());
@@ -91,7 +72,7 @@ class IncidentScriptsTest {
     @Test
     void capturesAPidWithThreadsHeapProfileAndSummary() throws Exception {
         try (TargetProcess jvm = TargetProcess.jvm(TwoMethods.class)) {
-            Run r = script("capture-cpu.sh", Map.of(), Long.toString(jvm.pid()), "3");
+            ScriptRun r = script("capture-cpu.sh", Map.of(), Long.toString(jvm.pid()), "3");
             assertEquals(0, r.code(), r.out() + r.err());
             Path dir = incidentDir(r);
             assertTrue(Files.isRegularFile(dir.resolve("profile.html")), r.err());
@@ -122,7 +103,7 @@ class IncidentScriptsTest {
     void capturesAServiceByName() throws Exception {
         String service = "incident-" + UUID.randomUUID().toString().substring(0, 8);
         try (TargetProcess jvm = TargetProcess.jvm(TwoMethods.class, "-Dcprof.service=" + service)) {
-            Run r = script("capture-cpu.sh", Map.of(), service, "3");
+            ScriptRun r = script("capture-cpu.sh", Map.of(), service, "3");
             assertEquals(0, r.code(), r.out() + r.err());
             Path dir = incidentDir(r);
             String summary = Files.readString(dir.resolve("summary.json"));
@@ -141,7 +122,7 @@ class IncidentScriptsTest {
         Path baseline = work.resolve("old.cprof");
         assertEquals(0, Cli.run("convert", collapsed.toString(), "-o", baseline.toString()).code());
         try (TargetProcess jvm = TargetProcess.jvm(TwoMethods.class)) {
-            Run r = script("compare-to-baseline.sh", Map.of(), baseline.toString(), "3", Long.toString(jvm.pid()));
+            ScriptRun r = script("compare-to-baseline.sh", Map.of(), baseline.toString(), "3", Long.toString(jvm.pid()));
             assertEquals(ExitCodes.REGRESSION, r.code(), r.out() + r.err());
             Path dir = incidentDir(r);
             assertTrue(r.out().contains("dev.cprof.cli.workload.TwoMethods.hotA"), "the table of top changes: " + r.out());
@@ -151,7 +132,7 @@ class IncidentScriptsTest {
 
             // the capture just made as the baseline, a rule it keeps (with a '*' that must not glob): exit 0
             Files.createFile(work.resolve("dev.cprof.cli.workload.Decoy:+50pp"));
-            Run ok = script("compare-to-baseline.sh", Map.of("CPROF_FAIL_ON", "dev.cprof.cli.workload.*:+50pp total:+900%"),
+            ScriptRun ok = script("compare-to-baseline.sh", Map.of("CPROF_FAIL_ON", "dev.cprof.cli.workload.*:+50pp total:+900%"),
                     dir.resolve("profile.cprof").toString(), "3", Long.toString(jvm.pid()));
             assertEquals(0, ok.code(), ok.out() + ok.err());
             Path second = incidentDir(ok);
@@ -163,23 +144,23 @@ class IncidentScriptsTest {
 
     @Test
     void badArgumentsAreOneLineAndExit2() throws Exception {
-        Run none = script("capture-cpu.sh", Map.of());
+        ScriptRun none = script("capture-cpu.sh", Map.of());
         assertEquals(2, none.code());
         assertEquals("usage: capture-cpu.sh PID|SERVICE [SECONDS]", none.err().strip());
 
-        Run seconds = script("capture-cpu.sh", Map.of(), "123", "3s");
+        ScriptRun seconds = script("capture-cpu.sh", Map.of(), "123", "3s");
         assertEquals(2, seconds.code());
         assertTrue(seconds.err().startsWith("capture-cpu.sh: SECONDS must be a whole number"), seconds.err());
 
-        Run gone = script("capture-cpu.sh", Map.of(), "999999999", "3");
+        ScriptRun gone = script("capture-cpu.sh", Map.of(), "999999999", "3");
         assertEquals(1, gone.code());
         assertEquals("capture-cpu.sh: no such process: 999999999", gone.err().strip());
 
-        Run noBase = script("compare-to-baseline.sh", Map.of(), "missing.cprof", "3", "123");
+        ScriptRun noBase = script("compare-to-baseline.sh", Map.of(), "missing.cprof", "3", "123");
         assertEquals(2, noBase.code());
         assertEquals("compare-to-baseline.sh: cannot read the baseline 'missing.cprof'", noBase.err().strip());
 
-        Run usage = script("compare-to-baseline.sh", Map.of(), "only-one");
+        ScriptRun usage = script("compare-to-baseline.sh", Map.of(), "only-one");
         assertEquals(2, usage.code());
         assertTrue(usage.err().startsWith("usage: compare-to-baseline.sh BASELINE.cprof [SECONDS] PID|SERVICE"), usage.err());
         try (var files = Files.list(work)) {

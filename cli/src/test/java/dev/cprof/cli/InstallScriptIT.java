@@ -3,12 +3,9 @@ package dev.cprof.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -23,22 +20,10 @@ class InstallScriptIT {
     @TempDir
     Path prefix;
 
-    record Run(int code, String out, String err) {}
-
-    static Run run(List<String> cmd, java.util.Map<String, String> env) throws Exception {
+    static ScriptRun run(List<String> cmd, java.util.Map<String, String> env) throws Exception {
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
         pb.environment().putAll(env);
-        Process p = pb.start();
-        CompletableFuture<byte[]> err = CompletableFuture.supplyAsync(() -> {
-            try {
-                return p.getErrorStream().readAllBytes();
-            } catch (java.io.IOException e) {
-                return new byte[0];
-            }
-        });
-        byte[] out = p.getInputStream().readAllBytes();
-        assertTrue(p.waitFor(300, TimeUnit.SECONDS), cmd + " ends");
-        return new Run(p.exitValue(), new String(out, StandardCharsets.UTF_8), new String(err.get(), StandardCharsets.UTF_8));
+        return ScriptRun.of(pb, 300);
     }
 
     @Test
@@ -51,7 +36,7 @@ class InstallScriptIT {
         assertTrue(Files.isRegularFile(jar), "package builds " + jar);
 
         // CPROF_NO_BUILD: the jar package just made; never a Maven build inside this one
-        Run install = run(List.of(REPO.resolve("scripts/install.sh").toString(), prefix.toString()),
+        ScriptRun install = run(List.of(REPO.resolve("scripts/install.sh").toString(), prefix.toString()),
                 java.util.Map.of("CPROF_NO_BUILD", "1"));
         assertEquals(0, install.code(), install.out() + install.err());
         Path launcher = prefix.resolve("bin/cprof");
@@ -59,7 +44,7 @@ class InstallScriptIT {
         assertTrue(Files.isExecutable(launcher), launcher.toString());
         assertTrue(Files.isRegularFile(prefix.resolve("lib/cprof/cprof.jar")));
 
-        Run version = run(List.of(launcher.toString(), "--version"), java.util.Map.of());
+        ScriptRun version = run(List.of(launcher.toString(), "--version"), java.util.Map.of());
         assertEquals(0, version.code(), version.err());
         assertTrue(version.out().startsWith("cprof "), version.out());
         assertTrue(Files.readString(launcher).contains("-XX:+UseSerialGC"), "the launcher's JVM defaults");
@@ -73,7 +58,7 @@ class InstallScriptIT {
         Path bash = prefix.resolve("share/bash-completion/completions/cprof");
         assertTrue(Files.readString(bash).contains("complete -F _complete_cprof"), bash.toString());
         // the completion completes: 'cprof at<TAB>' → attach
-        Run complete = run(List.of("bash", "-c", "source '" + bash + "'; COMP_WORDS=(cprof at); COMP_CWORD=1;"
+        ScriptRun complete = run(List.of("bash", "-c", "source '" + bash + "'; COMP_WORDS=(cprof at); COMP_CWORD=1;"
                 + " COMP_LINE='cprof at'; COMP_POINT=8; _complete_cprof; echo \"${COMPREPLY[@]}\""), java.util.Map.of());
         assertEquals(0, complete.code(), complete.err());
         assertTrue(complete.out().contains("attach"), complete.out());
