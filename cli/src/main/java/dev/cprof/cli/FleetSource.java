@@ -59,6 +59,8 @@ final class FleetSource implements InstanceSource {
     private final Set<String> found = ConcurrentHashMap.newKeySet();
     private final Map<String, Integer> retries = new ConcurrentHashMap<>();
     private final Map<String, InstanceSource.Failed> failed = new ConcurrentHashMap<>();
+    /** The latest stream of each attached instance (by key): a rejoining instance is attached again only once it ended. */
+    private final Map<String, SessionMerger.Stream> streamsByKey = new ConcurrentHashMap<>();
     /** Peer warnings already shown (one line per distinct message). */
     private final Set<String> warned = ConcurrentHashMap.newKeySet();
     private SessionNode sessionNode;
@@ -100,7 +102,16 @@ final class FleetSource implements InstanceSource {
         watch = fleet.watch(service, new FleetView.InstanceListener() {
             @Override
             public void added(InstanceRecord instance) {
-                if (!stopping && found.add(instance.key())) {
+                if (stopping) {
+                    return;
+                }
+                if (found.add(instance.key())) {
+                    attacher.execute(() -> attach(instance));
+                } else if (ended(instance.key())) {
+                    // registered again (its peer restarted, or re-registered it after a ZooKeeper
+                    // session loss) after its stream ended: profile it again, in a new stream
+                    say("rejoined: " + instance.key() + " (attaching again; its earlier samples are kept)");
+                    retries.remove(instance.key());
                     attacher.execute(() -> attach(instance));
                 }
             }
@@ -110,6 +121,12 @@ final class FleetSource implements InstanceSource {
                 say("left: " + instance.key() + " (its samples so far are kept)");
             }
         });
+    }
+
+    /** True when the instance was attached and its latest stream has ended or failed. */
+    private boolean ended(String key) {
+        SessionMerger.Stream s = streamsByKey.get(key);
+        return s != null && (s.endReason() != null || s.error() != null);
     }
 
     /** Finds the host's peer, connects once per host, and asks it to attach the instance. */
@@ -198,7 +215,19 @@ final class FleetSource implements InstanceSource {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+            boolean stalled = l.reader.isAlive();
             l.close();
+            if (stalled) {
+                // the peer neither ended its instances nor closed: the connection stalled (a network
+                // cut). Its instances sent nothing since; say so rather than pass them as complete.
+                try {
+                    l.reader.join(1000); // closed: the reader ends, and its streams are ours to mark
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                l.stalled("no answer from the peer of " + l.host + " when the session ended (connection stalled);"
+                        + " its samples until then are kept");
+            }
         }
     }
 
@@ -301,8 +330,12 @@ final class FleetSource implements InstanceSource {
                         streams.put(info.getInstanceId(), merger.open(info, streams.get(info.getParentInstanceId())));
                         return;
                     }
-                    pending.remove(InstanceRecord.key(info.getHost(), info.getPid()));
-                    streams.put(info.getInstanceId(), merger.open(info));
+                    String key = InstanceRecord.key(info.getHost(), info.getPid());
+                    pending.remove(key);
+                    failed.remove(key); // an earlier attempt failed, this one is profiled
+                    SessionMerger.Stream s = merger.open(info);
+                    streams.put(info.getInstanceId(), s);
+                    streamsByKey.put(key, s);
                 }
                 case BATCH -> {
                     SessionMerger.Stream s = streams.get(e.getBatch().getInstanceId());
@@ -367,6 +400,7 @@ final class FleetSource implements InstanceSource {
 
         /** What was merged stays; instances still open on this peer end with the reason. */
         private void lost(String why) {
+            links.remove(host, this); // a restarted peer gets a new connection
             for (SessionMerger.Stream s : streams.values()) {
                 if (s.endReason() == null) {
                     s.fail(why);
@@ -376,6 +410,15 @@ final class FleetSource implements InstanceSource {
                 fail(r.key(), r.pid(), why);
             }
             pending.clear();
+        }
+
+        /** At the session's end, on a connection that stopped answering: open streams fail with {@code why}. */
+        void stalled(String why) {
+            for (SessionMerger.Stream s : streams.values()) {
+                if (s.endReason() == null) {
+                    s.fail(why);
+                }
+            }
         }
 
         void close() {

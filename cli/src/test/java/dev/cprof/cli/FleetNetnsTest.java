@@ -19,13 +19,17 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.test.InstanceSpec;
 import org.apache.curator.test.TestingServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -33,8 +37,11 @@ import org.junit.jupiter.api.io.TempDir;
  * with a {@code cprof peer} (a process, token auth, listening on its namespace address only) and
  * two JVMs of the service. ZooKeeper and the CLI live in the root namespace; the CLI reaches the
  * peers only through 10.77.0.2 and 10.77.1.2. Both peers see all four JVMs through /proc (one pid
- * namespace) and must register only those of their own network namespace. Needs root and iproute2.
+ * namespace) and must register only those of their own network namespace. Then the link of one
+ * namespace is cut mid-session: the other host's instances complete, the cut ones keep what they
+ * sent and the session is partial. Needs root and iproute2.
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class FleetNetnsTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String[] NS = {"cprof-t-ns0", "cprof-t-ns1"};
@@ -47,6 +54,10 @@ class FleetNetnsTest {
     private static CuratorFramework zk;
     private static final List<Process> processes = new ArrayList<>();
     private static final List<TargetProcess> jvms = new ArrayList<>();
+    /** The fleet both tests profile: started once, by the first test that needs it. */
+    private static String service;
+    private static Path token;
+    private static final List<Set<Long>> pidsByHost = new ArrayList<>();
 
     @TempDir
     static Path dir;
@@ -95,14 +106,16 @@ class FleetNetnsTest {
         }
     }
 
-    @Test
-    void twoNamespaceHostsWithTwoJvmsEachAreAllProfiledThroughTheirNamespaceAddresses() throws Exception {
-        String service = Checkouts.uniqueService("netns");
-        Path token = dir.resolve("token");
+    /** A peer (token auth, its namespace address) and two JVMs of the service in each namespace. */
+    private static void fleet() throws Exception {
+        if (service != null) {
+            return;
+        }
+        service = Checkouts.uniqueService("netns");
+        token = dir.resolve("token");
         Files.writeString(token, "netns-test-token-" + System.nanoTime());
         Files.setPosixFilePermissions(token, PosixFilePermissions.fromString("rw-------"));
         int zkPort = server.getPort();
-        List<Set<Long>> pidsByHost = new ArrayList<>();
         for (int i = 0; i < 2; i++) {
             Path log = dir.resolve("peer" + i + ".log");
             Process peer = FleetHarness.cprof(List.of("ip", "netns", "exec", NS[i]), log, "peer",
@@ -120,7 +133,12 @@ class FleetNetnsTest {
             }
             pidsByHost.add(pids);
         }
+    }
 
+    @Test
+    @Order(1)
+    void twoNamespaceHostsWithTwoJvmsEachAreAllProfiledThroughTheirNamespaceAddresses() throws Exception {
+        fleet();
         FleetView fleet = new FleetView(zk);
         try {
             awaitTrue(15_000, "four instances registered", () -> instances(fleet, service).size() == 4);
@@ -162,6 +180,84 @@ class FleetNetnsTest {
                 "-o", dir.resolve("refused.collapsed").toString());
         assertEquals(ExitCodes.FAILED, refused.code(), refused.err());
         assertTrue(refused.err().contains("requires a token"), refused.err());
+    }
+
+    /**
+     * The link of the second namespace goes down mid-session (its veth end, inside the namespace):
+     * no FIN, no RST, the peer's connection just stalls. The first host's instances complete; the
+     * cut ones keep what they sent before the cut and are listed as failed, exit 3. Once the link
+     * is back, the cut host's agents stop (the CLI's connection is gone) and its instances register again.
+     */
+    @Test
+    @Order(2)
+    void aNetworkCutToOnePeerMidSessionCompletesTheOtherAndKeepsTheCutDataSoFar() throws Exception {
+        fleet();
+        FleetView fleet = new FleetView(zk);
+        awaitTrue(20_000, "four instances registered", () -> instances(fleet, service).size() == 4);
+        Path out = dir.resolve("cut.collapsed");
+        CompletableFuture<Cli.Result> session = CompletableFuture.supplyAsync(() -> Cli.run("attach", "--service", service,
+                "--zk", server.getConnectString(), "--token-file", token.toString(), "-d", "10s", "--per-instance",
+                "-o", out.toString(), "--json"));
+        List<Long> all = new ArrayList<>(pidsByHost.get(0));
+        all.addAll(pidsByHost.get(1));
+        boolean cut = false;
+        try {
+            awaitTrue(15_000, "all four JVMs sampling", () -> all.stream().allMatch(p -> FleetHarness.samplerThreads(p) > 0));
+            Thread.sleep(2500); // a few 1 s batches from each
+            FleetHarness.must("ip", "netns", "exec", NS[1], "ip", "link", "set", NS_IF[1], "down");
+            cut = true;
+            long cutAt = System.currentTimeMillis();
+
+            Cli.Result r = session.get(60, TimeUnit.SECONDS);
+            long endedAfterCutMs = System.currentTimeMillis() - cutAt;
+            assertEquals(ExitCodes.PARTIAL, r.code(), r.err() + r.out() + peerLogs());
+            Map<String, Long> byInstance = FleetHarness.samplesByRoot(out);
+            long kept = 0;
+            long cutKept = 0;
+            StringBuilder perInstance = new StringBuilder();
+            for (int i = 0; i < 2; i++) {
+                for (long pid : pidsByHost.get(i)) {
+                    String label = "nshost" + i + ":" + pid + " " + service;
+                    long n = byInstance.getOrDefault(label, 0L);
+                    assertTrue(n > 0, label + " keeps its samples: " + byInstance);
+                    perInstance.append(' ').append(label.substring(0, label.indexOf(' '))).append('=').append(n);
+                    if (i == 0) {
+                        kept += n;
+                    } else {
+                        cutKept += n;
+                    }
+                }
+            }
+            JsonNode summary = JSON.readTree(r.out());
+            assertEquals(4, summary.get("instances").asInt(), r.out());
+            for (JsonNode row : summary.get("per_instance")) {
+                boolean wasCut = pidsByHost.get(1).contains(row.get("pid").asLong());
+                if (wasCut) {
+                    assertTrue(row.get("error").asText().contains("no answer from the peer of nshost1"), row.toString());
+                } else {
+                    assertTrue(row.get("error").isNull(), row.toString());
+                }
+            }
+            // the first host was profiled for the whole session, the cut one only until the cut
+            assertTrue(kept > cutKept, "uncut " + kept + " vs cut " + cutKept);
+
+            FleetHarness.must("ip", "netns", "exec", NS[1], "ip", "link", "set", NS_IF[1], "up");
+            cut = false;
+            long healed = System.currentTimeMillis();
+            awaitTrue(60_000, "the cut host's agents stop once the link is back", () -> pidsByHost.get(1).stream()
+                    .allMatch(p -> FleetHarness.samplerThreads(p) == 0));
+            long stopMs = System.currentTimeMillis() - healed;
+            awaitTrue(30_000, "the cut host's instances registered again", () -> instances(fleet, service).size() == 4);
+            long reregisterMs = System.currentTimeMillis() - healed;
+            System.out.println("RELIABILITY: netns-cut faults=1 (veth down in " + NS[1] + " mid-session, 10 s session) instances=4"
+                    + " exit=" + r.code() + " samples" + perInstance + " session_end_after_cut_ms=" + endedAfterCutMs
+                    + " cut_agents_stop_after_heal_ms=" + stopMs + " reregistered_after_heal_ms=" + reregisterMs + " losses=0");
+        } finally {
+            if (cut) {
+                FleetHarness.sh("ip", "netns", "exec", NS[1], "ip", "link", "set", NS_IF[1], "up");
+            }
+            session.get(60, TimeUnit.SECONDS);
+        }
     }
 
     private static String peerLogs() throws java.io.IOException {
