@@ -15,6 +15,7 @@ import java.io.File;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -81,8 +82,10 @@ class FleetPeerFaultTest {
                         && FleetHarness.samplerThreads(doomed.pid()) > 0);
                 Thread.sleep(2500); // a few 1 s batches from each
                 FleetHarness.kill9(doomedPeer);
+                long killedAt = System.currentTimeMillis();
                 // its agent lost its only client with the peer: it stops by itself
                 awaitTrue(10_000, "the killed peer's agent stops", () -> FleetHarness.samplerThreads(doomed.pid()) == 0);
+                long agentStopMs = System.currentTimeMillis() - killedAt;
 
                 Cli.Result r = session.get(60, TimeUnit.SECONDS);
                 assertEquals(ExitCodes.PARTIAL, r.code(), r.err() + r.out() + "\ndoomed peer: " + Files.readString(peerLog));
@@ -105,9 +108,105 @@ class FleetPeerFaultTest {
                 }
                 // the survivor was profiled for the whole session, the doomed one only until the kill
                 assertTrue(byInstance.get(survivorLabel) > byInstance.get(doomedLabel), byInstance.toString());
+                System.out.println("RELIABILITY: peer-kill faults=1 (peer kill -9 mid-session, 9 s session) instances=2 exit=" + r.code()
+                        + " survivor_samples=" + byInstance.get(survivorLabel) + " killed_peer_instance_samples=" + byInstance.get(doomedLabel)
+                        + " agent_stop_after_kill_ms=" + agentStopMs + " losses=0");
             } finally {
                 doomedPeer.destroyForcibly();
                 doomedPeer.waitFor(10, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    /**
+     * The doomed peer is killed and started again mid-session (cycles: 1, or 6 under -Psoak in a
+     * longer session). Its instance's znode goes with the old ZooKeeper session and comes back
+     * with the new peer: the session attaches it again, so the profile holds one stream per life
+     * of the peer (each with samples), and the session is partial (exit 3) because of the gaps.
+     */
+    @Test
+    void aPeerRestartedMidSessionHasItsInstanceAttachedAgain() throws Exception {
+        FleetHarness.require("the peer restart test", false);
+        boolean soak = Boolean.getBoolean("cprof.soak");
+        int cycles = soak ? 6 : 1;
+        int seconds = soak ? 150 : 20;
+        String service = Checkouts.uniqueService("peerrestart");
+        Path survivorRules = Files.writeString(dir.resolve("survivor.rules"), "FleetPeerFaultTest\\$Survivor$ = " + service + "\n");
+        Path doomedRules = Files.writeString(dir.resolve("doomed.rules"), "FleetPeerFaultTest\\$Doomed$ = " + service + "\n");
+        Path out = dir.resolve("restart.collapsed");
+        List<Process> doomedPeers = new ArrayList<>();
+        try (TestingServer server = new TestingServer(new InstanceSpec(null, -1, -1, -1, true, -1, 250, -1), true);
+             CuratorFramework peerZk = ZkClients.start(server.getConnectString(), null, 3000);
+             CuratorFramework zk = ZkClients.start(server.getConnectString(), null, 3000);
+             Peer survivorPeer = Peer.start(Peer.Config.defaults(peerZk).withHost("survivor-host")
+                     .withListen(new InetSocketAddress("127.0.0.1", 0)).withRulesFile(survivorRules));
+             TargetProcess survivor = start(Survivor.class); TargetProcess doomed = start(Doomed.class)) {
+            String[] peerArgs = {"peer", "--zk", server.getConnectString(), "--listen", "127.0.0.1:0", "--host", "doomed-host",
+                    "--rules", doomedRules.toString()};
+            Path firstLog = dir.resolve("doomed-peer-0.log");
+            doomedPeers.add(FleetHarness.cprof(List.of(), firstLog, peerArgs));
+            FleetHarness.awaitLog(doomedPeers.get(0), firstLog, "listening on", 30_000);
+            FleetView fleet = new FleetView(zk);
+            awaitTrue(15_000, "one instance per peer", () -> instances(fleet, service).size() == 2);
+
+            CompletableFuture<Cli.Result> session = CompletableFuture.supplyAsync(() -> Cli.run("attach", "--service",
+                    service, "--zk", server.getConnectString(), "-d", seconds + "s", "--per-instance", "-o", out.toString(), "--json"));
+            long sessionStart = System.currentTimeMillis();
+            awaitTrue(15_000, "both JVMs sampling", () -> FleetHarness.samplerThreads(survivor.pid()) > 0
+                    && FleetHarness.samplerThreads(doomed.pid()) > 0);
+            List<Long> reattachMs = new ArrayList<>();
+            for (int cycle = 1; cycle <= cycles; cycle++) {
+                Thread.sleep(2500); // a few 1 s batches from this life of the peer
+                FleetHarness.kill9(doomedPeers.get(doomedPeers.size() - 1));
+                long killed = System.currentTimeMillis();
+                awaitTrue(10_000, "the killed peer's agent stops", () -> FleetHarness.samplerThreads(doomed.pid()) == 0);
+                Path log = dir.resolve("doomed-peer-" + cycle + ".log");
+                Process again = FleetHarness.cprof(List.of(), log, peerArgs);
+                doomedPeers.add(again);
+                FleetHarness.awaitLog(again, log, "listening on", 30_000);
+                // the old ZooKeeper session expires (5 s here), the new peer's znode replaces it, the CLI attaches again
+                awaitTrue(20_000, "the restarted peer's instance profiled again", () -> FleetHarness.samplerThreads(doomed.pid()) > 0);
+                reattachMs.add(System.currentTimeMillis() - killed);
+            }
+            assertTrue(System.currentTimeMillis() - sessionStart < (seconds - 3) * 1000L, "the cycles fit in the session");
+
+            Cli.Result r = session.get(seconds + 60L, TimeUnit.SECONDS);
+            assertEquals(ExitCodes.PARTIAL, r.code(), r.err() + r.out());
+            JsonNode summary = JSON.readTree(r.out());
+            List<JsonNode> doomedRows = new ArrayList<>();
+            for (JsonNode row : summary.get("per_instance")) {
+                assertTrue(row.get("samples").asLong() > 0, "every stream keeps its samples: " + row);
+                if (row.get("pid").asLong() == doomed.pid()) {
+                    doomedRows.add(row);
+                } else {
+                    assertEquals(survivor.pid(), row.get("pid").asLong(), row.toString());
+                    assertTrue(row.get("error").isNull(), row.toString());
+                }
+            }
+            assertEquals(cycles + 1, doomedRows.size(), "one stream per life of the peer: " + r.out());
+            StringBuilder perLife = new StringBuilder();
+            for (int i = 0; i < doomedRows.size(); i++) {
+                JsonNode row = doomedRows.get(i);
+                if (i < cycles) {
+                    assertTrue(row.get("error").asText().contains("peer of doomed-host"), row.toString());
+                } else {
+                    assertTrue(row.get("error").isNull(), "the last life ran to the end: " + row);
+                }
+                perLife.append(i == 0 ? "" : ",").append(row.get("samples").asLong());
+            }
+            Map<String, Long> byInstance = FleetHarness.samplesByRoot(out);
+            long doomedTotal = byInstance.getOrDefault("doomed-host:" + doomed.pid() + " " + service, 0L);
+            long rowsTotal = doomedRows.stream().mapToLong(row -> row.get("samples").asLong()).sum();
+            assertEquals(rowsTotal, doomedTotal, "the profile holds every life's samples: " + byInstance);
+            awaitTrue(10_000, "agents stopped after the session", () -> FleetHarness.samplerThreads(doomed.pid()) == 0
+                    && FleetHarness.samplerThreads(survivor.pid()) == 0);
+            System.out.println("RELIABILITY: peer-restart faults=" + cycles + " (peer kill -9 + restart) session_s=" + seconds
+                    + " instances=2 exit=" + r.code() + " survivor_samples=" + byInstance.get("survivor-host:" + survivor.pid() + " " + service)
+                    + " restarted_samples_per_life=" + perLife + " reattach_after_kill_ms=" + reattachMs + " losses=0");
+        } finally {
+            for (Process p : doomedPeers) {
+                p.destroyForcibly();
+                p.waitFor(10, TimeUnit.SECONDS);
             }
         }
     }
