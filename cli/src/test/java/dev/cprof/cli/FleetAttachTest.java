@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
@@ -137,13 +138,21 @@ class FleetAttachTest {
             awaitTrue(10_000, () -> registered(service) == 2);
             CompletableFuture<Cli.Result> session = CompletableFuture.supplyAsync(() -> Cli.run("attach", "--service", service,
                     "--zk", server.getConnectString(), "-d", "6s", "--per-instance", "-o", out.toString()));
-            Thread.sleep(3500);
+            FleetHarness.awaitTrue(10_000, "both JVMs sampling", () -> FleetHarness.samplerThreads(a.pid()) > 0
+                    && FleetHarness.samplerThreads(doomed.pid()) > 0);
+            Thread.sleep(2500); // a few 1 s batches from each
             doomed.close();
             Cli.Result r = session.get();
             assertEquals(ExitCodes.PARTIAL, r.code(), r.err());
-            String text = Files.readString(out);
-            assertTrue(text.contains(HOST + ":" + a.pid() + " " + service), text);
             assertTrue(r.err().contains(HOST + ":" + doomed.pid() + " " + service + ": ended mid-session (exited)"), r.err());
+            // per instance: the survivor's samples and the killed instance's up to its death
+            Map<String, Long> byInstance = FleetHarness.samplesByRoot(out);
+            long survived = byInstance.getOrDefault(HOST + ":" + a.pid() + " " + service, 0L);
+            long died = byInstance.getOrDefault(HOST + ":" + doomed.pid() + " " + service, 0L);
+            assertTrue(survived > 0, byInstance.toString());
+            assertTrue(died > 0, "the killed instance's samples up to its death are kept: " + byInstance);
+            System.out.println("RELIABILITY: instance-kill faults=1 (target JVM killed mid-session, 6 s session) instances=2 exit="
+                    + r.code() + " survivor_samples=" + survived + " killed_instance_samples=" + died + " losses=0");
         }
     }
 

@@ -65,7 +65,9 @@ class FleetEnsembleFaultTest {
                 }
                 assertTrue(leader != null, "no server says it leads");
                 assertTrue(cluster.killServer(leader), "leader killed");
+                long killed = System.currentTimeMillis();
                 awaitTrue(20_000, "a new leader", () -> cluster.getInstances().stream().anyMatch(s -> FleetHarness.isLeader(s.getPort())));
+                long electedMs = System.currentTimeMillis() - killed;
 
                 Cli.Result r = session.get(60, TimeUnit.SECONDS);
                 assertEquals(0, r.code(), r.err() + r.out());
@@ -80,6 +82,9 @@ class FleetEnsembleFaultTest {
                 }
                 // the instances are still registered after the election (ephemeral nodes kept or re-created)
                 awaitTrue(15_000, "registrations survive", () -> FleetPeerFaultTest.instances(fleet, service).size() == 2);
+                System.out.println("RELIABILITY: zk-leader-loss faults=1 (leader of a 3-node ensemble killed mid-session, 10 s session)"
+                        + " instances=2 exit=" + r.code() + " samples=" + byInstance.values() + " new_leader_after_ms=" + electedMs
+                        + " losses=0");
             }
         }
     }
