@@ -129,6 +129,9 @@ class PeerAuthTest {
         }
         assertEquals(0, agents.opened.get(), "no refused client reached the agent connector");
         assertFalse(CountingConnector.agentLoaded(target.pid()), "no agent was loaded into the target");
+        System.out.println("RELIABILITY: security-token refused=" + (refusals + 2)
+                + " (no token, wrong token, request before auth, replayed handshake, reused client nonce, wrong protocol)"
+                + " frames_after_refusal=0 reached_agent_connector=0 agent_loaded=false");
     }
 
     @Test
@@ -159,12 +162,67 @@ class PeerAuthTest {
         }
         assertEquals(0, agents.opened.get());
         assertFalse(CountingConnector.agentLoaded(target.pid()));
+        System.out.println("RELIABILITY: security-tls refused=2 (certificate of another CA, plain TCP) reached_agent_connector=0"
+                + " agent_loaded=false");
     }
 
+    /**
+     * The refused client gets exactly one frame, AuthResult{ok=false}, then end of stream: nothing
+     * revealed, neither the instance list nor a pid, service name or profile byte.
+     */
     private static void assertRefusedAndClosed(Raw raw) throws IOException {
         Envelope e = raw.in.readRequired();
         assertTrue(e.hasAuthResult() && !e.getAuthResult().getOk(), "expected a refusal, got " + e);
+        String reason = e.getAuthResult().getReason();
+        assertFalse(reason.contains(Long.toString(target.pid())) || reason.contains("checkout") || reason.contains("test-host"),
+                "the refusal names nothing of the peer's: " + reason);
         assertNull(raw.in.read(), "the peer closes the connection after refusing");
+        refusals++;
+    }
+
+    static int refusals;
+
+    /**
+     * A real peer (its real registry, fed by its scan of this host) is asked by an authenticated
+     * client to attach JVMs it has not registered: a running JVM without a service name, the
+     * registered JVM's pid under another host's name, a pid that does not exist, a malformed key.
+     * Each gets NOT_FOUND and never reaches the agent connector; only the registered instance does.
+     */
+    @Test
+    void aPeerAttachesOnlyWhatItRegisteredItself() throws Exception {
+        CountingConnector agents = new CountingConnector((pid, s) -> {
+            throw new IOException("not in this test: only counted");
+        });
+        try (org.apache.curator.test.TestingServer zkServer = TestZk.server();
+             org.apache.curator.framework.CuratorFramework zk = TestZk.client(zkServer);
+             TargetJvm unnamed = TargetJvm.start(List.of(), Map.of());
+             Peer peer = Peer.start(Peer.Config.defaults(zk).withHost("test-host").withListen(new InetSocketAddress("127.0.0.1", 0))
+                     .withSecurity(PeerSecurity.token(TOKEN)).withAgents(agents))) {
+            assertTrue(Await.until(10_000, () -> peer.registry().registered(key) != null), "the named JVM registered");
+            assertTrue(Await.until(5_000, () -> peer.jvms().snapshot().stream().anyMatch(j -> j.pid() == unnamed.pid())),
+                    "the unnamed JVM is seen");
+            assertNull(peer.registry().registered(InstanceRecord.key("test-host", unnamed.pid())), "but not registered");
+            List<String> refused = List.of(InstanceRecord.key("test-host", unnamed.pid()), InstanceRecord.key("other-host", target.pid()),
+                    "test-host:" + Integer.MAX_VALUE, "test-host:" + target.pid() + "/../1", "");
+            try (PeerClient c = PeerClient.connect("127.0.0.1", peer.port(), PeerSecurity.token(TOKEN), Duration.ofSeconds(5))) {
+                c.attach(refused, start());
+                for (String k : refused) {
+                    Envelope e = c.next();
+                    assertEquals(dev.cprof.wire.proto.Error.Code.NOT_FOUND, e.getError().getCode(), k + ": " + e);
+                    assertEquals(k, e.getError().getInstanceKey());
+                }
+                assertEquals(0, agents.opened.get(), "no unregistered pid reached the agent connector");
+                // the positive control: the registered instance does reach it (and fails there, by design of this test)
+                c.attach(List.of(key), start());
+                Envelope e = c.next();
+                assertEquals(dev.cprof.wire.proto.Error.Code.ATTACH_FAILED, e.getError().getCode(), e.toString());
+                assertEquals(1, agents.opened.get());
+            }
+            assertFalse(CountingConnector.agentLoaded(unnamed.pid()), "no agent in the unregistered JVM");
+            System.out.println("RELIABILITY: security-unregistered-pid requests=" + refused.size()
+                    + " (unnamed JVM, another host's key, no such pid, malformed, empty) refused=NOT_FOUND each"
+                    + " reached_agent_connector=0 positive_control_reached=1");
+        }
     }
 
     /** A hand-driven client, to send what PeerClient never would. */

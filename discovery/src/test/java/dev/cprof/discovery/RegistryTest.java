@@ -122,6 +122,70 @@ class RegistryTest {
         }
     }
 
+    /**
+     * A fleet with --zk-auth: a real peer registers a real JVM with the credential. A client
+     * without credentials and one with another password may read (list the fleet) but neither
+     * create, delete, change nor re-ACL a service, instance, peer or session node; the fleet's
+     * own credential can (the positive control). A CLI without it cannot open a session at all.
+     */
+    @Test
+    void digestAclKeepsClientsWithoutTheCredentialFromWritingServiceAndSessionNodes() throws Exception {
+        try (TestingServer server = TestZk.server();
+             CuratorFramework owner = ZkClients.start(server.getConnectString(), "cprof:s3cret", TestZk.SESSION_MS);
+             CuratorFramework cli = ZkClients.start(server.getConnectString(), "cprof:s3cret", TestZk.SESSION_MS);
+             CuratorFramework anon = ZkClients.start(server.getConnectString(), null, TestZk.SESSION_MS);
+             CuratorFramework wrong = ZkClients.start(server.getConnectString(), "cprof:guess", TestZk.SESSION_MS);
+             Peer peer = Peer.start(config(owner));
+             TargetJvm named = TargetJvm.service("aclcheck")) {
+            String key = InstanceRecord.key("test-host", named.pid());
+            String instance = ZkPaths.instance("aclcheck", key);
+            FleetView anonView = new FleetView(anon);
+            assertTrue(Await.until(10_000, () -> {
+                try {
+                    return anonView.instances("aclcheck").size() == 1;
+                } catch (Exception e) {
+                    return false;
+                }
+            }), "registered, and readable without credentials");
+            SessionRecord rec = new SessionRecord(SessionNode.newId(), "alice", "laptop", "aclcheck", "cpu", 1000, 31000);
+            int refused = 0;
+            try (SessionNode session = SessionNode.create(cli, rec, 5000)) {
+                String sessionPath = ZkPaths.session(rec.id());
+                List<String> existing = List.of(ZkPaths.ROOT, ZkPaths.SERVICES, ZkPaths.service("aclcheck"), instance,
+                        ZkPaths.PEERS, ZkPaths.peer("test-host"), ZkPaths.SESSIONS, sessionPath);
+                for (CuratorFramework intruder : List.of(anon, wrong)) {
+                    for (String path : existing) {
+                        assertThrows(KeeperException.NoAuthException.class, () -> intruder.setData().forPath(path, new byte[] {1}), path);
+                        assertThrows(KeeperException.NoAuthException.class, () -> intruder.setACL()
+                                .withACL(ZooDefs.Ids.OPEN_ACL_UNSAFE).forPath(path), path);
+                        refused += 2;
+                    }
+                    for (String path : List.of(instance, ZkPaths.peer("test-host"), sessionPath)) {
+                        assertThrows(KeeperException.NoAuthException.class, () -> intruder.delete().forPath(path), path);
+                        refused++;
+                    }
+                    for (String path : List.of(ZkPaths.service("aclcheck") + "/test-host:1", ZkPaths.SERVICES + "/forged",
+                            ZkPaths.PEERS + "/forged", ZkPaths.SESSIONS + "/forged", ZkPaths.ROOT + "/forged")) {
+                        assertThrows(KeeperException.NoAuthException.class, () -> intruder.create().forPath(path), path);
+                        refused++;
+                    }
+                    assertThrows(IllegalStateException.class, () -> SessionNode.create(intruder,
+                            new SessionRecord(SessionNode.newId(), "mallory", "x", "aclcheck", "cpu", 1, 2), 2000).close());
+                    refused++;
+                }
+                // everything is still there and unchanged
+                assertEquals(List.of(rec), SessionNode.list(anon));
+                assertEquals(named.pid(), anonView.instances("aclcheck").get(0).pid());
+                assertEquals(peer.port(), anonView.peer("test-host").port());
+                // positive control: the credential may write
+                owner.create().forPath(ZkPaths.SESSIONS + "/allowed");
+                owner.delete().forPath(ZkPaths.SESSIONS + "/allowed");
+            }
+            System.out.println("RELIABILITY: security-zk-acl intruders=2 (no credential, wrong password) writes_refused=" + refused
+                    + " (create/delete/setData/setACL on root, services, instance, peers, sessions) nodes_changed=0 reads_allowed=yes");
+        }
+    }
+
     private static boolean exists(FleetView fleet, String host) {
         try {
             return fleet.peer(host) != null;
