@@ -6,6 +6,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.LinkOption;
+import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
@@ -100,8 +102,12 @@ public final class Attacher {
         try {
             if (!Files.exists(copy) || Files.size(copy) != Files.size(library)) {
                 Path tmp = copy.resolveSibling(name + ".tmp" + ProcessHandle.current().pid());
-                Files.copy(library, tmp, StandardCopyOption.REPLACE_EXISTING);
-                Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("r-xr-xr-x"));
+                Files.copy(library, tmp, StandardCopyOption.REPLACE_EXISTING); // deletes, then creates with O_EXCL
+                // The container's /tmp belongs to the container: a chmod by path could be raced into
+                // a symlink there and, resolved through /proc/<pid>/root, change a file of the host as
+                // root. Without following links the JDK opens the file O_NOFOLLOW and uses fchmod.
+                Files.getFileAttributeView(tmp, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
+                        .setPermissions(PosixFilePermissions.fromString("r-xr-xr-x"));
                 Files.move(tmp, copy, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             }
         } catch (IOException e) {
