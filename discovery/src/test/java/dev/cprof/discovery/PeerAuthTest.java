@@ -71,6 +71,19 @@ class PeerAuthTest {
     }
 
     @Test
+    void aTokenFileOthersMayReadOrAnEmptyOneIsRefused(@TempDir Path dir) throws Exception {
+        Path open = Files.writeString(dir.resolve("open"), "secret\n");
+        Files.setPosixFilePermissions(open, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        IOException e = assertThrows(IOException.class, () -> HmacAuth.readToken(open));
+        assertTrue(e.getMessage().contains("readable by others; chmod 600 it"), e.getMessage());
+        Path empty = Files.writeString(dir.resolve("empty"), " \n");
+        Files.setPosixFilePermissions(empty, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        assertTrue(assertThrows(IOException.class, () -> HmacAuth.readToken(empty)).getMessage().contains("is empty"));
+        Files.setPosixFilePermissions(open, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        assertEquals("secret", new String(HmacAuth.readToken(open), StandardCharsets.UTF_8));
+    }
+
+    @Test
     void tokenClientsWithoutOrWithWrongOrReplayedAuthAreRefusedAndNothingIsAttached() throws Exception {
         CountingConnector agents = new CountingConnector((pid, s) -> {
             throw new IOException("refused clients must never reach the agent");
