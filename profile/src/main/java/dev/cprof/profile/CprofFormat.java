@@ -88,10 +88,13 @@ final class CprofFormat implements ProfileWriter, ProfileReader {
             p.addInstance(i);
         }
         for (EventDesc e : m.getEventsList()) {
+            if (!Events.known(e.getTypeValue())) {
+                throw new ProfileFormatException(sourceName + ": declares event type " + e.getTypeValue() + ", unknown to this cprof");
+            }
             p.declareEvent(e.getType());
         }
         for (Value v : m.getValuesList()) {
-            if (v.getInstance() >= Math.max(1, m.getInstancesCount()) || v.getEventValue() < 1 || v.getEventValue() > 4) {
+            if (v.getInstance() < 0 || v.getInstance() >= Math.max(1, m.getInstancesCount()) || !Events.known(v.getEventValue())) {
                 throw new ProfileFormatException(sourceName + ": a value refers to an unknown instance or event");
             }
             p.addValue(lookup(nodeMap, v.getNode(), "node", sourceName), v.getInstance(), v.getEvent(), v.getCount(), v.getWeight());

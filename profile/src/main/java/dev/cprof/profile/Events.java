@@ -20,6 +20,11 @@ public final class Events {
         throw new IllegalArgumentException("unknown event '" + name + "' (expected cpu, wall, alloc or lock)");
     }
 
+    /** Whether this build knows the event type of that number (a newer writer may have more). */
+    public static boolean known(int eventNumber) {
+        return eventNumber >= EventType.CPU_VALUE && eventNumber <= EventType.LOCK_VALUE;
+    }
+
     /** alloc and lock are measured by weight (bytes, ns); cpu and wall by sample count. */
     public static boolean byWeight(EventType e) {
         return e == EventType.ALLOC || e == EventType.LOCK;

@@ -13,6 +13,10 @@ public final class FrameTable {
     private final LongIntMap ids = new LongIntMap(1024);
 
     public int intern(int nameId, FrameKind kind, int line) {
+        if (kind == FrameKind.UNRECOGNIZED) {
+            // A kind this build does not know (a newer agent): keep the frame, without a colour.
+            kind = FrameKind.FRAME_KIND_UNSPECIFIED;
+        }
         long key = ((long) nameId << 32) | ((long) kind.getNumber() << 28) | (line & 0x0fffffffL);
         int id = ids.get(key);
         if (id < 0) {

@@ -156,15 +156,15 @@ public final class StreamMerger {
         }
         int stringCount = strings + b.getNewStringsCount();
         for (Frame f : b.getNewFramesList()) {
-            if (f.getName() >= stringCount) {
-                throw new MergeException("frame refers to unknown string " + f.getName());
+            if (Integer.compareUnsigned(f.getName(), stringCount) >= 0) { // uint32 on the wire
+                throw new MergeException("frame refers to unknown string " + Integer.toUnsignedString(f.getName()));
             }
         }
         int frameCount = frames + b.getNewFramesCount();
         for (Stack s : b.getNewStacksList()) {
             for (int i = 0, n = s.getFramesCount(); i < n; i++) {
-                if (s.getFrames(i) >= frameCount) {
-                    throw new MergeException("stack refers to unknown frame " + s.getFrames(i));
+                if (Integer.compareUnsigned(s.getFrames(i), frameCount) >= 0) {
+                    throw new MergeException("stack refers to unknown frame " + Integer.toUnsignedString(s.getFrames(i)));
                 }
             }
         }

@@ -113,4 +113,35 @@ class StreamMergerTest {
         assertEquals(3, f.total(f.child(StackTree.ROOT, 0)));
         assertEquals(7, f.total(f.child(StackTree.ROOT, 1)));
     }
+
+    /** Found by fuzzing: a frame kind this build does not know (a newer agent) threw from the merge. */
+    @Test
+    void aFrameOfAnUnknownKindIsKeptWithoutAKind() throws MergeException {
+        Profile p = new Profile();
+        int i = p.addInstance(InstanceInfo.getDefaultInstance());
+        Batch b = Batch.newBuilder().addNewStrings("Future.frame").addNewFrames(Frame.newBuilder().setName(0).setKindValue(99))
+                .addNewStacks(Stack.newBuilder().addFrames(0))
+                .addSampleGroups(SampleGroup.newBuilder().setEvent(EventType.CPU).addStackDeltas(0).addCounts(3).setUnitWeight(1))
+                .build();
+        new StreamMerger(p, i).merge(b);
+        StreamMerger.rotatable(p, i).merge(b);
+        FlameView all = FlameView.of(p, EventType.CPU, -1);
+        assertEquals(6, all.total(StackTree.ROOT));
+        int node = all.child(StackTree.ROOT, 0);
+        assertEquals("Future.frame", p.frameName(p.tree.frame(node)));
+        assertEquals(FrameKind.FRAME_KIND_UNSPECIFIED, p.frames.kind(p.tree.frame(node)));
+    }
+
+    /** Ids are uint32 on the wire: one of 2^31 or more is an unknown id, not a negative index. */
+    @Test
+    void hugeDictionaryIdsAreRefusedAsUnknown() {
+        Profile p = new Profile();
+        int i = p.addInstance(InstanceInfo.getDefaultInstance());
+        Batch badFrame = Batch.newBuilder().addNewStrings("a").addNewFrames(Frame.newBuilder().setName(0x80000000)).build();
+        Batch badStack = Batch.newBuilder().addNewStrings("a").addNewFrames(Frame.newBuilder().setName(0))
+                .addNewStacks(Stack.newBuilder().addFrames(-1)).build();
+        assertTrue(assertThrows(MergeException.class, () -> new StreamMerger(p, i).merge(badFrame)).getMessage().contains("2147483648"));
+        assertTrue(assertThrows(MergeException.class, () -> new StreamMerger(p, i).merge(badStack)).getMessage().contains("4294967295"));
+        assertEquals(0, p.tree.size() - 1, "nothing merged");
+    }
 }
