@@ -122,12 +122,9 @@ public final class AgentWorkload {
         return m;
     }
 
-    /** utime + stime of the whole process, from /proc/self/stat (clock ticks of 10 ms). */
+    /** utime + stime of the whole process. */
     static double cpuSeconds() throws IOException {
-        String stat = Files.readString(Path.of("/proc/self/stat"));
-        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-        // after "pid (comm) ": state is f[0]; utime is field 14 overall = f[11], stime f[12]
-        return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0;
+        return ProcStats.cpuSeconds("self");
     }
 
     static final class Worker extends Thread {

@@ -1,0 +1,33 @@
+package dev.cprof.bench;
+
+import java.io.IOException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The last line a workload JVM of {@link ThirdPartyBench} prints: {@code RESULT key=value ...}
+ * with its own metric plus its memory (VmHWM, VmRSS) and its process CPU time, read inside the
+ * JVM just before it exits (with System.exit, so the profilers' exit hooks write their files).
+ */
+final class ResultLine {
+    private ResultLine() {}
+
+    static void printAndExit(Map<String, Object> metrics) throws IOException {
+        Map<String, Object> all = new LinkedHashMap<>(metrics);
+        Map<String, String> status = AgentWorkload.procStatus();
+        all.put("vmHwmKb", status.getOrDefault("VmHWM", "0"));
+        all.put("vmRssKb", status.getOrDefault("VmRSS", "0"));
+        all.put("cpuSeconds", String.format(java.util.Locale.ROOT, "%.2f", AgentWorkload.cpuSeconds()));
+        StringBuilder sb = new StringBuilder("RESULT");
+        all.forEach((k, v) -> sb.append(' ').append(k).append('=').append(v));
+        System.out.println(sb);
+        System.out.flush();
+        System.exit(0);
+    }
+
+    /** Tells the harness the workload is up (it attaches profilers or starts the load then). */
+    static void ready(String extra) {
+        System.out.println("READY " + extra);
+        System.out.flush();
+    }
+}

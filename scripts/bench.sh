@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# The benchmark against other profilers on third-party workloads (issue 8), in one command:
+#
+#   scripts/bench.sh [--quick] [--publish]
+#
+# Workloads: an HTTP service (Jetty + Jackson, loaded by wrk on loopback), a database (H2 under
+# JDBC load) and a batch job (Lucene indexing); configurations alternated in every round: no
+# profiler, cprof cpu, cprof cpu+alloc+lock, async-profiler 4.6 with the same settings, JFR
+# settings=default and settings=profile, plus a pair run per workload (cprof attach and
+# async-profiler at once, for accuracy), a known-split workload and an interval sweep
+# (dev.cprof.bench.ThirdPartyBench does the runs; see its javadoc).
+#
+#   --quick    1 round, 3 s warmup + 4 s measured, a 2-interval sweep: about 5 min on 2 cores
+#              (the CI smoke test: no timing is asserted, only that every run worked).
+#   (default)  full mode: 3 rounds, 10 s + 20 s, sweep at 1, 5, 10, 20 ms: about 45 min on 2 cores.
+#   --publish  copies results.md and the plot to bench/results/ and replaces (or adds) the section
+#              "## Third-party workloads" of bench/RESULTS.md.
+#
+# Writes bench/target/bench/<UTC timestamp>/: runs.csv (every run), results.md (medians, spread,
+# the goals met or missed), overhead-vs-interval.png, commands.txt (every command line), console.log,
+# runs/ (every JVM's log and profiler output). SKIP_BUILD=1 reuses the built modules.
+# Run it on a quiet machine: other load makes the overhead figures meaningless.
+set -euo pipefail
+
+repo="$(cd -P "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$repo"
+say() { echo "bench.sh: $*" >&2; }
+
+quick=0
+publish=0
+for arg in "$@"; do
+  case "$arg" in
+    --quick) quick=1 ;;
+    --publish) publish=1 ;;
+    -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
+    *) say "unknown argument $arg (expected --quick and/or --publish)"; exit 2 ;;
+  esac
+done
+
+# Tools from Debian: the load generator, the plotter, and jattach (async-profiler in pair runs).
+missing=()
+command -v wrk >/dev/null 2>&1 || missing+=(wrk)
+command -v gnuplot >/dev/null 2>&1 || missing+=(gnuplot-nox)
+command -v jattach >/dev/null 2>&1 || missing+=(jattach)
+if [ "${#missing[@]}" -gt 0 ]; then
+  if [ "$(id -u)" -eq 0 ]; then
+    say "installing ${missing[*]}"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null \
+      || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null; } \
+      || { say "could not install ${missing[*]}; install them (apt-get install ${missing[*]}) and run again"; exit 2; }
+  else
+    say "missing: ${missing[*]}. Install them: sudo apt-get install ${missing[*]}"
+    exit 2
+  fi
+fi
+command -v java >/dev/null 2>&1 || { say "java (JDK 17 or newer) is needed"; exit 2; }
+
+if [[ "${SKIP_BUILD:-0}" != 1 ]]; then
+  say "building bench and what it needs (wire, profile, native-agent, discovery, cli)"
+  # Offline first (the usual case); online when an artifact (Jetty, H2, Lucene…) is missing.
+  mvn -B -o -q install -DskipTests -pl bench -am || mvn -B -q install -DskipTests -pl bench -am
+fi
+for f in bench/target/classes/dev/cprof/bench/ThirdPartyBench.class bench/target/lib cli/target/cprof.jar; do
+  [ -e "$f" ] || { say "$f is missing: build first (without SKIP_BUILD=1)"; exit 2; }
+done
+
+stamp="$(date -u +%Y%m%dT%H%M%SZ)"
+out="$repo/bench/target/bench/$stamp"
+mkdir -p "$out"
+if [ "$quick" = 1 ]; then
+  mode=(--mode quick --rounds 1 --warmup 3 --measure 4 --index-docs 3000 --sweep-intervals 1,20)
+else
+  mode=(--mode full --rounds 3 --warmup 10 --measure 20 --index-docs 20000 --sweep-intervals 1,5,20)
+fi
+cmd=(java -cp "$repo/bench/target/classes:$repo/bench/target/lib/*" dev.cprof.bench.ThirdPartyBench "${mode[@]}"
+     --workloads http,db,index --sweep-workload index --out "$out" --cli-jar "$repo/cli/target/cprof.jar"
+     --command "scripts/bench.sh $*  # in $repo")
+say "writing to $out"
+start=$(date +%s)
+status=0
+"${cmd[@]}" 2>&1 | tee "$out/console.log" || status=$?
+say "done in $(( $(date +%s) - start )) s, exit $status; results: $out/results.md"
+[ "$status" -eq 0 ] || exit "$status"
+
+if [ "$publish" = 1 ]; then
+  mkdir -p bench/results
+  cp "$out/results.md" bench/results/third-party.md
+  cp "$out/overhead-vs-interval.png" bench/results/overhead-vs-interval.png
+  cp "$out/runs.csv" bench/results/third-party-runs.csv
+  cp "$out/commands.txt" bench/results/third-party-commands.txt
+  # The section in RESULTS.md: the same text, with the plot and files linked from bench/results/.
+  section="$(sed -e 's#](overhead-vs-interval.png)#](results/overhead-vs-interval.png)#' \
+                 -e 's#is in `commands.txt` next to this file; every run.s data in `runs.csv`#is in `results/third-party-commands.txt`; every run'"'"'s data in `results/third-party-runs.csv`#' \
+                 "$out/results.md")"
+  # Replace from the heading up to the next "## " heading (or the end); append when absent.
+  SECTION="$section" awk '
+    BEGIN { s = ENVIRON["SECTION"] }
+    /^## Third-party workloads[[:space:]]*$/ { print s; print ""; skip = 1; done = 1; next }
+    skip && /^## / { skip = 0 }
+    !skip { print }
+    END { if (!done) { print ""; print s } }
+  ' bench/RESULTS.md > bench/RESULTS.md.tmp
+  mv bench/RESULTS.md.tmp bench/RESULTS.md
+  say "published: bench/RESULTS.md (section \"Third-party workloads\"), bench/results/"
+fi
