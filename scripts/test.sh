@@ -41,6 +41,8 @@ need npm npm
 need tmux tmux                       # drives the full-screen `cprof top` in a test
 need ip iproute2                     # network namespaces: several hosts on one machine
 need unshare util-linux              # a JVM in its own pid+mount namespace, like a container
+need wrk wrk                         # the HTTP load of the benchmark smoke test (scripts/bench.sh --quick)
+need gnuplot gnuplot-nox             # the benchmark's plot
 
 if [ "${#missing[@]}" -gt 0 ]; then
   say "installing ${missing[*]}"
@@ -70,5 +72,11 @@ export CPROF_REQUIRE_TOOLS=1
 
 status=0
 mvn -B verify "$@" || status=$?
+# The benchmark harness as a smoke test (quick mode, no timing asserted): it fails only when a
+# workload does not start, a profiler writes nothing or the plot is missing.
+if [ "$status" -eq 0 ]; then
+  say "benchmark smoke test: SKIP_BUILD=1 scripts/bench.sh --quick"
+  SKIP_BUILD=1 scripts/bench.sh --quick || status=$?
+fi
 say "done in $(( $(date +%s) - start )) s, exit $status"
 exit "$status"
