@@ -50,7 +50,8 @@ final class ThirdPartyReport {
         if (mode.equals("quick")) {
             line("");
             line("**A quick run** (the CI smoke test's sizes): one short round, so the numbers show that the harness works, not how the"
-                    + " profilers compare. Take the figures of a full run on a quiet machine (`scripts/bench.sh --publish`).");
+                    + " profilers compare (load average at the start: " + before.loadAverage() + ", on " + before.cores()
+                    + " cores). Take the figures of a full run on a quiet machine (`scripts/bench.sh --publish`).");
         }
         line("");
         line("Workloads (fresh JVM per run, `-Xms" + settings.heap() + " -Xmx" + settings.heap() + " -XX:+AlwaysPreTouch`): "
@@ -265,10 +266,11 @@ final class ThirdPartyReport {
         line("### Memory added and the collecting side");
         line("");
         line("Added VmHWM of the workload JVM: median of a configuration minus median of the no-profiler runs (MB). The CLI side: the"
-                + " `cprof attach --pid` process of the pair runs, its CPU time (/proc/PID/stat, polled every 100 ms) over the session and its VmHWM.");
+                + " `cprof attach --pid` process of the pair runs, its CPU time (/proc/PID/stat, polled every 100 ms) over the session and its VmHWM;"
+                + " the CPU includes the CLI JVM's own start-up (class loading, JIT), which weighs more in short sessions.");
         line("");
-        line("| workload | " + String.join(" | ", OVERHEAD_CONFIGS.subList(1, OVERHEAD_CONFIGS.size())) + " | CLI CPU (% of a core over the session) | CLI VmHWM MB |");
-        line("|---|" + "---:|".repeat(OVERHEAD_CONFIGS.size() - 1) + "---:|---:|");
+        line("| workload | " + String.join(" | ", OVERHEAD_CONFIGS.subList(1, OVERHEAD_CONFIGS.size())) + " | CLI CPU s per session | CLI CPU (% of a core over the session) | CLI VmHWM MB |");
+        line("|---|" + "---:|".repeat(OVERHEAD_CONFIGS.size() - 1) + "---:|---:|---:|");
         for (String w : workloads) {
             double ref = Overheads.median(Overheads.of(Overheads.select(runs, w, "none"), r -> r.vmHwmKb));
             StringBuilder row = new StringBuilder("| " + w + " |");
@@ -277,7 +279,8 @@ final class ThirdPartyReport {
                 row.append(String.format(Locale.ROOT, " %+.1f |", (m - ref) / 1024));
             }
             List<BenchRun> pairs = Overheads.select(runs, w, "pair");
-            row.append(' ').append(Overheads.spread(Overheads.of(pairs, r -> 100 * r.cliCpuSeconds / r.sessionSeconds), "%.1f")).append(" | ")
+            row.append(' ').append(Overheads.spread(Overheads.of(pairs, r -> r.cliCpuSeconds), "%.2f")).append(" | ")
+                    .append(Overheads.spread(Overheads.of(pairs, r -> 100 * r.cliCpuSeconds / r.sessionSeconds), "%.1f")).append(" | ")
                     .append(Overheads.spread(Overheads.of(pairs, r -> r.cliHwmKb / 1024.0), "%.0f")).append(" |");
             line(row.toString());
         }
