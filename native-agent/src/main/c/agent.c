@@ -5,7 +5,9 @@
  *
  * Options (comma separated): service=NAME, start=cpu[,wall,alloc,lock], interval=10ms,
  * alloc=512k, lock=10ms, duration=30s, flush=1s, threads, lines, wallthreads=N, wallstate,
- * file=PATH. wallstate adds the thread state as the leaf frame of wall samples.
+ * ring=N, file=PATH. wallstate adds the thread state as the leaf frame of wall samples; ring=N
+ * sizes the sample ring (records, rounded up to a power of two, 2-4096) of this and of later
+ * sessions that do not ask for a size themselves.
  * With start= the agent profiles right away; with file=PATH too, it writes the framed
  * InstanceInfo and Batch envelopes to PATH.
  */
@@ -178,6 +180,7 @@ static void parse_options(const char *options, cprof_options *o, int *start, cha
         else if (strcmp(k, "duration") == 0) o->duration_ms = parse_duration_ns(v, 1000000000ull) / 1000000;
         else if (strcmp(k, "flush") == 0) o->flush_ms = parse_duration_ns(v, 1000000) / 1000000;
         else if (strcmp(k, "wallthreads") == 0) o->wall_threads = (uint32_t)atoi(v);
+        else if (strcmp(k, "ring") == 0) g_agent.ring_records = o->ring_records = (uint32_t)atoi(v);
         else if (strcmp(k, "file") == 0) snprintf(file, file_n, "%s", v);
         else cprof_log("unknown option '%s' ignored", k);
     }

@@ -77,6 +77,23 @@ cprof_record *ring_claim(void) {
     return &c->rec;
 }
 
+/* For producers whose record is costly to build (a JVMTI stack trace): when the ring is full,
+ * the drop is counted before that work is done, so a full ring makes sampling cheaper, never
+ * slower. Racy by nature: a claim right after may still fail (and count), or find room. */
+int ring_full(void) {
+    if (cells == NULL) {
+        return 1;
+    }
+    size_t pos = atomic_load_explicit(&enqueue_pos, memory_order_relaxed);
+    cell *c = &cells[pos & mask];
+    size_t seq = atomic_load_explicit(&c->seq, memory_order_acquire) + (pos & mask);
+    if ((intptr_t)seq - (intptr_t)pos < 0) {
+        atomic_fetch_add_explicit(&dropped, 1, memory_order_relaxed);
+        return 1;
+    }
+    return 0;
+}
+
 void ring_commit(cprof_record *r) {
     cell *c = (cell *)((char *)r - offsetof(cell, rec));
     size_t seq = atomic_load_explicit(&c->seq, memory_order_relaxed);

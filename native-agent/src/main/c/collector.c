@@ -22,6 +22,11 @@
  * default 512 KiB interval) and in bursts: 2,048 records (8.8 MB). */
 #define RING_CAPACITY 1024
 #define RING_CAPACITY_ALLOC 2048
+/* An explicit size (options["ring_records"], load option ring=N) is rounded up to a power of
+ * two within these bounds: a tiny ring caps the agent's memory (and shows drops being
+ * counted), the largest stays within the 16 MB budget's order. */
+#define RING_MIN 2
+#define RING_MAX 4096
 /* The collector drains every 100 ms; when a drain found the ring a quarter full it comes
  * back after 25 ms, half full after 10 ms (the producers never wait or signal: the
  * collector adapts its own period). */
@@ -115,6 +120,9 @@ typedef struct {
     pb_buf out;
     unsigned ring_capacity;
 } session;
+
+/* glibc's; weak, so a libc without it just skips the trim. */
+extern int malloc_trim(size_t pad) __attribute__((weak));
 
 static session *cur;
 static pthread_mutex_t sess_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -320,7 +328,15 @@ static uint32_t java_frame(session *s, jmethodID m, jint bci) {
     uint64_t v;
     uint64_t k2 = s->o.lines ? (uint64_t)(uint32_t)bci + 1 : 0;
     if (kmap_get(&s->methods, (uint64_t)(uintptr_t)m, k2, &v)) return (uint32_t)v;
-    uint32_t f = intern_frame(s, method_name(s, m), KIND_JAVA, s->o.lines ? line_of(m, bci) : 0);
+    uint32_t name = method_name(s, m);
+    /* "[unloaded_method]", "[unknown_method]": the agent's markers, pseudo frames like the
+     * AGCT error names (a Java frame's name never starts with '['). */
+    if (name != NONE && s->sbytes[s->strs[name].off] == '[') {
+        uint32_t f = intern_frame(s, name, KIND_PSEUDO, 0);
+        if (f != NONE) kmap_put(&s->methods, (uint64_t)(uintptr_t)m, k2, f);
+        return f;
+    }
+    uint32_t f = intern_frame(s, name, KIND_JAVA, s->o.lines ? line_of(m, bci) : 0);
     if (f != NONE) kmap_put(&s->methods, (uint64_t)(uintptr_t)m, k2, f);
     return f;
 }
@@ -518,6 +534,16 @@ static uint64_t next_drain_period(const session *s, unsigned drained) {
     return DRAIN_PERIOD_NS;
 }
 
+static unsigned ring_capacity_for(const cprof_options *o) {
+    uint32_t asked = o->ring_records ? o->ring_records : g_agent.ring_records;
+    if (asked == 0) {
+        return (o->events & (EV_BIT(EV_ALLOC) | EV_BIT(EV_LOCK))) ? RING_CAPACITY_ALLOC : RING_CAPACITY;
+    }
+    unsigned c = RING_MIN;
+    while (c < asked && c < RING_MAX) c *= 2;
+    return c;
+}
+
 static void end_sampling(void) {
     jvmti_session_stop();   /* alloc/lock callbacks off first */
     sampler_stop();         /* timers, wall thread; waits for producers in flight */
@@ -612,6 +638,10 @@ static void reap_locked(void) {
     if (sampler_quiet()) ring_destroy();
     session_free(s);
     cur = NULL;
+    /* The session's dictionaries were malloc'ed by its collector thread, in that thread's
+     * glibc arena; every session has a new thread and may get another arena, and an arena
+     * keeps what is freed resident. Give it back, so repeated sessions leave RSS flat. */
+    if (malloc_trim != NULL) malloc_trim(0);
 }
 
 int session_start(const cprof_options *o, cprof_sink *sink) {
@@ -627,7 +657,7 @@ int session_start(const cprof_options *o, cprof_sink *sink) {
         demangle = (char *(*)(const char *, char *, size_t *, int *))dlsym(RTLD_DEFAULT, "__cxa_demangle");
     }
     session *s = calloc(1, sizeof *s);
-    unsigned capacity = (o->events & (EV_BIT(EV_ALLOC) | EV_BIT(EV_LOCK))) ? RING_CAPACITY_ALLOC : RING_CAPACITY;
+    unsigned capacity = ring_capacity_for(o);
     if (s == NULL || ring_create(capacity) != 0) {
         free(s);
         pthread_mutex_unlock(&sess_lock);
@@ -680,11 +710,12 @@ int session_finished(void) {
     return f;
 }
 
-void session_status(uint64_t *samples, uint64_t *dropped, uint64_t *bytes, char *sid, size_t n) {
+void session_status(cprof_stats *st, char *sid, size_t n) {
     pthread_mutex_lock(&sess_lock);
-    *samples = sampler_samples();
-    *dropped = ring_dropped();
-    *bytes = ring_bytes();
+    st->samples = sampler_samples();
+    st->dropped = ring_dropped();
+    st->buffer_bytes = ring_bytes();
+    sampler_handler_times(&st->max_handler_ns, &st->mean_handler_ns);
     snprintf(sid, n, "%s", cur != NULL ? cur->o.session_id : "");
     pthread_mutex_unlock(&sess_lock);
 }

@@ -149,12 +149,13 @@ static void send_error(cprof_sink *s, const char *msg) {
 }
 
 static void send_status(cprof_sink *s, int profiling) {
-    uint64_t samples = 0, dropped = 0, bytes = 0;
+    cprof_stats st;
     char sid[128] = "";
-    if (profiling) session_status(&samples, &dropped, &bytes, sid, sizeof sid);
+    memset(&st, 0, sizeof st);
+    if (profiling) session_status(&st, sid, sizeof sid);
     pb_buf b;
     pb_init(&b, 256);
-    encode_status(&b, profiling, sid, samples, dropped, bytes);
+    encode_status(&b, profiling, sid, &st);
     sink_write(s, &b);
     pb_free(&b);
 }

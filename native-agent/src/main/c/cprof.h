@@ -37,6 +37,7 @@ typedef struct {
     int lines;                  /* line numbers on Java frames */
     uint32_t wall_threads;      /* threads signalled per wall tick */
     int wall_state;             /* wall: thread state as leaf frame (options["wall_state"]) */
+    uint32_t ring_records;      /* sample ring size (options["ring_records"]); 0 = by events */
     char session_id[128];
 } cprof_options;
 
@@ -49,6 +50,7 @@ typedef struct {
     char service[256];
     char tmpdir[512];
     int have_alloc_cap, have_monitor_cap, have_lines_cap;
+    uint32_t ring_records;      /* load option ring=N: the size for sessions that do not ask */
 } cprof_agent;
 
 extern cprof_agent g_agent;
@@ -87,6 +89,7 @@ typedef struct {
 int ring_create(unsigned capacity);  /* power of two; 0 on success */
 void ring_destroy(void);
 cprof_record *ring_claim(void);      /* NULL when full (counted as dropped) */
+int ring_full(void);                 /* 1 (counted as dropped) when a claim would fail now */
 void ring_commit(cprof_record *r);
 int ring_drain(void (*fn)(const cprof_record *, void *), void *arg, int max);
 uint64_t ring_dropped(void);
@@ -98,6 +101,8 @@ void sampler_stop(void);
 void sampler_thread_started(int tid);  /* ThreadStart: arm a CPU timer for this thread */
 void sampler_thread_ended(int tid);
 uint64_t sampler_samples(void);
+/* Time spent in the cpu/wall signal handlers this session: the longest one and the mean. */
+void sampler_handler_times(uint64_t *max_ns, uint64_t *mean_ns);
 int sampler_init(void);                /* finds AsyncGetCallTrace; 0 on success */
 /* Every producer (signal handler, JVMTI callback) brackets its work with these, so a
  * stopping session can wait until no producer still touches the ring. */
@@ -143,8 +148,10 @@ typedef struct {
 
 int decode_envelope(const uint8_t *p, size_t n, cprof_request *req); /* 0 ok, -1 malformed */
 void encode_instance(pb_buf *b, const cprof_instance *in);
-void encode_status(pb_buf *b, int profiling, const char *session, uint64_t samples,
-                   uint64_t dropped, uint64_t buffer_bytes);
+typedef struct {
+    uint64_t samples, dropped, buffer_bytes, max_handler_ns, mean_handler_ns;
+} cprof_stats;
+void encode_status(pb_buf *b, int profiling, const char *session, const cprof_stats *st);
 void encode_error(pb_buf *b, int code, const char *msg);
 
 /* One aggregated sample entry of a batch. */
@@ -169,6 +176,6 @@ int session_start(const cprof_options *o, cprof_sink *sink);  /* 0 ok */
 void session_stop(void);        /* stop sampling, final batch, free; idempotent */
 int session_active(void);       /* a session exists (maybe finished, not yet reaped) */
 int session_finished(void);     /* collector ended on its own (duration, broken sink) */
-void session_status(uint64_t *samples, uint64_t *dropped, uint64_t *bytes, char *sid, size_t n);
+void session_status(cprof_stats *st, char *sid, size_t n);
 
 #endif

@@ -143,14 +143,15 @@ void encode_instance(pb_buf *b, const cprof_instance *in) {
     pb_end(b, m);
 }
 
-void encode_status(pb_buf *b, int profiling, const char *session, uint64_t samples,
-                   uint64_t dropped, uint64_t buffer_bytes) {
+void encode_status(pb_buf *b, int profiling, const char *session, const cprof_stats *st) {
     size_t m = pb_begin(b, ENV_STATUS);
     pb_uint(b, 1, profiling ? 1 : 0);
     pb_opt_string(b, 2, session);
-    pb_uint(b, 3, samples);
-    pb_uint(b, 4, dropped);
-    pb_uint(b, 5, buffer_bytes);
+    pb_uint(b, 3, st->samples);
+    pb_uint(b, 4, st->dropped);
+    pb_uint(b, 5, st->buffer_bytes);
+    pb_uint(b, 6, st->max_handler_ns);
+    pb_uint(b, 7, st->mean_handler_ns);
     pb_end(b, m);
 }
 
@@ -303,6 +304,10 @@ static int decode_option(rd r, cprof_options *o) {
     }
     if (key != NULL && kn == 10 && memcmp(key, "wall_state", 10) == 0) {
         o->wall_state = val != NULL && is_true(val, vn);
+    } else if (key != NULL && kn == 12 && memcmp(key, "ring_records", 12) == 0 && val != NULL) {
+        uint32_t n = 0;
+        for (size_t i = 0; i < vn && i < 9 && val[i] >= '0' && val[i] <= '9'; i++) n = n * 10 + (uint32_t)(val[i] - '0');
+        o->ring_records = n; /* bounded and rounded by the session */
     }
     return 0;
 }

@@ -174,6 +174,7 @@ static void JNICALL on_thread_end(jvmtiEnv *jvmti, JNIEnv *jni, jthread thread) 
 static void record_java_event(jvmtiEnv *jvmti, int event, uint64_t weight, jclass klass) {
     jvmtiFrameInfo frames[MAX_FRAMES];
     jint count = 0;
+    if (ring_full()) return; /* dropped and counted without walking the stack */
     if ((*jvmti)->GetStackTrace(jvmti, NULL, 0, MAX_FRAMES, frames, &count) != JVMTI_ERROR_NONE) {
         count = 0;
     }

@@ -64,6 +64,9 @@ static atomic_int cpu_on, wall_on, wall_state_on, use_itimer;
 static uint64_t interval_ns;
 static atomic_ullong wall_weight;
 static atomic_ullong samples;
+/* Handler time: the longest handler and the sum over all (for the mean), this session.
+ * CLOCK_MONOTONIC through the vDSO costs tens of ns, and clock_gettime is async-signal-safe. */
+static atomic_ullong handler_max_ns, handler_sum_ns, handler_count;
 static uint32_t wall_per_tick;
 
 static pthread_t sampler_tid;
@@ -108,6 +111,24 @@ int sampler_quiet(void) {
 
 uint64_t sampler_samples(void) {
     return atomic_load(&samples);
+}
+
+void sampler_handler_times(uint64_t *max_ns, uint64_t *mean_ns) {
+    uint64_t n = atomic_load(&handler_count);
+    *max_ns = atomic_load(&handler_max_ns);
+    *mean_ns = n ? atomic_load(&handler_sum_ns) / n : 0;
+}
+
+/* Lock-free: a CAS loop raises the maximum, an add keeps the sum. */
+static void handler_time(uint64_t start) {
+    uint64_t ns = now_mono_ns() - start;
+    uint64_t max = atomic_load_explicit(&handler_max_ns, memory_order_relaxed);
+    while (ns > max && !atomic_compare_exchange_weak_explicit(&handler_max_ns, &max, ns, memory_order_relaxed,
+                                                              memory_order_relaxed)) {
+        /* max reloaded by the failed exchange */
+    }
+    atomic_fetch_add_explicit(&handler_sum_ns, ns, memory_order_relaxed);
+    atomic_fetch_add_explicit(&handler_count, 1, memory_order_relaxed);
 }
 
 static uintptr_t pc_of(void *ucontext) {
@@ -201,7 +222,9 @@ static void on_cpu_signal(int sig, siginfo_t *si, void *ucontext) {
     int saved = errno;
     if (sample_enter()) {
         if (atomic_load_explicit(&cpu_on, memory_order_relaxed)) {
+            uint64_t start = now_mono_ns();
             take_sample(EV_CPU, interval_ns, ucontext);
+            handler_time(start);
         }
         sample_exit();
     }
@@ -214,7 +237,9 @@ static void on_wall_signal(int sig, siginfo_t *si, void *ucontext) {
     int saved = errno;
     if (sample_enter()) {
         if (atomic_load_explicit(&wall_on, memory_order_relaxed)) {
+            uint64_t start = now_mono_ns();
             take_sample(EV_WALL, atomic_load_explicit(&wall_weight, memory_order_relaxed), ucontext);
+            handler_time(start);
         }
         sample_exit();
     }
@@ -494,6 +519,9 @@ int sampler_start(const cprof_options *o) {
     interval_ns = o->interval_ns ? o->interval_ns : 10000000ull;
     wall_per_tick = o->wall_threads ? o->wall_threads : 16;
     atomic_store(&samples, 0);
+    atomic_store(&handler_max_ns, 0);
+    atomic_store(&handler_sum_ns, 0);
+    atomic_store(&handler_count, 0);
     atomic_store(&use_itimer, 0);
     atomic_store(&session_on, 1); /* alloc/lock callbacks may write from now on */
     if (!(o->events & (EV_BIT(EV_CPU) | EV_BIT(EV_WALL)))) {
