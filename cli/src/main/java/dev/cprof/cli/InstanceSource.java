@@ -35,6 +35,14 @@ interface InstanceSource extends AutoCloseable {
     /** True when an instance whose JVM ends mid-session makes the session partial (exit 3). */
     boolean earlyEndIsPartial();
 
+    /**
+     * True when nothing is left to profile and nothing can join (every --pid JVM ended or
+     * failed): the session ends then instead of waiting out its duration.
+     */
+    default boolean finished() {
+        return false;
+    }
+
     /** What the session profiled, for the title and the metadata: "--pid [1, 2]", "--service checkout". */
     String describe();
 

@@ -58,12 +58,14 @@ final class LocalInstance implements Runnable {
                     stream.fail(e.getError().getMessage());
                 }
             }
-            stream.ended(new dev.cprof.agent.JvmProcess(pid).alive() ? "agent closed the stream" : "JVM exited");
+            stream.ended(exited() ? "JVM exited" : "agent closed the stream");
         } catch (IOException ex) {
             String message = ex.getMessage() == null ? ex.toString() : ex.getMessage();
             if (stream != null) {
                 // What was merged stays; the instance just ends early.
-                stream.ended(new dev.cprof.agent.JvmProcess(pid).alive() ? "connection lost: " + message : "JVM exited");
+                stream.ended(exited() ? "JVM exited" : "connection lost: " + message);
+            } else if (!(ex instanceof dev.cprof.agent.AttachException) && exited()) {
+                error = "JVM " + pid + " exited during attach"; // loaded, then gone before the session started
             } else {
                 error = message;
             }
@@ -73,6 +75,24 @@ final class LocalInstance implements Runnable {
             stopPython();
             closeQuietly();
         }
+    }
+
+    /**
+     * Whether the JVM is gone. A JVM that exits closes the agent's socket before it is gone
+     * from /proc (System.exit: the agent's final batch comes first), so give it a moment.
+     */
+    private boolean exited() {
+        try {
+            return new dev.cprof.agent.JvmProcess(pid).awaitExit(1_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return !new dev.cprof.agent.JvmProcess(pid).alive();
+        }
+    }
+
+    /** The instance is over: attached and ended, or failed (its thread has returned). */
+    boolean done() {
+        return !thread.isAlive();
     }
 
     private void stopPython() {

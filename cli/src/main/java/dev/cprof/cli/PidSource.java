@@ -58,9 +58,16 @@ final class PidSource implements InstanceSource {
         return null;
     }
 
+    /** A JVM named by --pid that ends mid-session makes it partial (exit 3); its samples are kept. */
     @Override
     public boolean earlyEndIsPartial() {
-        return false;
+        return true;
+    }
+
+    /** No JVM can join a --pid session: once every one has ended or failed, it is over. */
+    @Override
+    public boolean finished() {
+        return !instances.isEmpty() && instances.stream().allMatch(LocalInstance::done);
     }
 
     @Override

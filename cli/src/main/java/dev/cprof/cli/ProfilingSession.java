@@ -37,8 +37,13 @@ final class ProfilingSession {
         List<String> endedEarly = new ArrayList<>();
         try {
             source.start(request, merger);
-            clock.await(durationNanos, () -> progress.show(merger.streams().size(), source.found(), merger.samples(),
-                    merger.wireBytes(), durationNanos - (System.nanoTime() - started)));
+            clock.await(durationNanos, () -> {
+                progress.show(merger.streams().size(), source.found(), merger.samples(),
+                        merger.wireBytes(), durationNanos - (System.nanoTime() - started));
+                if (source.finished()) {
+                    clock.end(); // every JVM is gone: nothing to wait for
+                }
+            });
             progress.clear();
             if (source.earlyEndIsPartial()) {
                 for (SessionMerger.Stream s : merger.streams()) {

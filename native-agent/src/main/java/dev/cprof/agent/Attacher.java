@@ -124,6 +124,7 @@ public final class Attacher {
         }
         String output;
         int exit;
+        Path cwd = workingDir(target);
         try {
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
             if (!p.waitFor(JATTACH_TIMEOUT_S, TimeUnit.SECONDS)) {
@@ -142,6 +143,7 @@ public final class Attacher {
             return;
         }
         if (!target.alive()) {
+            removeAttachFile(cwd, target.pid());
             throw gone(target, output);
         }
         // jattach prints "JVM response code = 0" and then Agent_OnAttach's result on its own line.
@@ -153,6 +155,30 @@ public final class Attacher {
             throw new AttachException(Reason.PERMISSION_DENIED, target.pid(), "permission denied attaching to JVM " + target.pid() + ": " + lastLine(output));
         }
         throw failed(target, lastLine(output));
+    }
+
+    /** The JVM's working directory as we see it (null in another mount namespace, or unreadable). */
+    private static Path workingDir(JvmProcess target) {
+        try {
+            return target.otherMountNamespace() ? null : Files.readSymbolicLink(Path.of("/proc", Long.toString(target.pid()), "cwd"));
+        } catch (IOException | UnsupportedOperationException e) {
+            return null;
+        }
+    }
+
+    /**
+     * jattach asks a JVM to start its attach listener with a file .attach_pid&lt;pid&gt; in the JVM's
+     * working directory (or /tmp); the JVM deletes it when it answers. One that died first
+     * cannot: we do, so a dead target leaves nothing behind.
+     */
+    private static void removeAttachFile(Path cwd, long pid) {
+        for (Path dir : cwd == null ? List.of(Path.of("/tmp")) : List.of(cwd, Path.of("/tmp"))) {
+            try {
+                Files.deleteIfExists(dir.resolve(".attach_pid" + pid));
+            } catch (IOException e) {
+                // not ours to delete, or gone meanwhile
+            }
+        }
     }
 
     private void viaAttachApi(JvmProcess target, String path, String options) throws AttachException {

@@ -21,8 +21,28 @@ public final class JvmProcess {
         return pid;
     }
 
+    /** Running: a zombie (exited, not yet reaped by its parent) is not. */
     public boolean alive() {
-        return Files.isDirectory(proc);
+        try {
+            String stat = Files.readString(proc.resolve("stat"));
+            int close = stat.lastIndexOf(')'); // the name may contain spaces and parentheses
+            char state = close >= 0 && close + 2 < stat.length() ? stat.charAt(close + 2) : '?';
+            return state != 'Z' && state != 'X';
+        } catch (IOException e) {
+            return Files.isDirectory(proc); // gone, or unreadable (then it exists)
+        }
+    }
+
+    /** Waits up to {@code millis} for the process to end; true when it has. */
+    public boolean awaitExit(long millis) throws InterruptedException {
+        long end = System.nanoTime() + millis * 1_000_000L;
+        while (alive()) {
+            if (System.nanoTime() >= end) {
+                return false;
+            }
+            Thread.sleep(20);
+        }
+        return true;
     }
 
     /** The process's command line, arguments separated by spaces; empty if unreadable. */
