@@ -6,7 +6,7 @@
  * Options (comma separated): service=NAME, start=cpu[,wall,alloc,lock], interval=10ms,
  * alloc=512k, lock=10ms, duration=30s, flush=1s, threads, lines, wallthreads=N, wallstate,
  * ring=N, file=PATH. wallstate adds the thread state as the leaf frame of wall samples; ring=N
- * sizes the sample ring (records, rounded up to a power of two, 2-4096) of this and of later
+ * sizes the sample ring (records, rounded up to a power of two, 2-2048) of this and of later
  * sessions that do not ask for a size themselves.
  * With start= the agent profiles right away; with file=PATH too, it writes the framed
  * InstanceInfo and Batch envelopes to PATH.

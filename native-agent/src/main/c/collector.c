@@ -24,9 +24,9 @@
 #define RING_CAPACITY_ALLOC 2048
 /* An explicit size (options["ring_records"], load option ring=N) is rounded up to a power of
  * two within these bounds: a tiny ring caps the agent's memory (and shows drops being
- * counted), the largest stays within the 16 MB budget's order. */
+ * counted); the largest is the default alloc ring, within the 16 MB budget. */
 #define RING_MIN 2
-#define RING_MAX 4096
+#define RING_MAX 2048
 /* The collector drains every 100 ms; when a drain found the ring a quarter full it comes
  * back after 25 ms, half full after 10 ms (the producers never wait or signal: the
  * collector adapts its own period). */
