@@ -43,6 +43,10 @@ need ip iproute2                     # network namespaces: several hosts on one 
 need unshare util-linux              # a JVM in its own pid+mount namespace, like a container
 need wrk wrk                         # the HTTP load of the benchmark smoke test (scripts/bench.sh --quick)
 need gnuplot gnuplot-nox             # the benchmark's plot
+need clang-14 clang-14               # libFuzzer build of the agent's control-message decoder
+if ! compgen -G "/usr/lib/llvm-14/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a" >/dev/null; then
+  missing+=(libclang-rt-14-dev)      # libFuzzer and the sanitizers' runtime for clang-14
+fi
 
 if [ "${#missing[@]}" -gt 0 ]; then
   say "installing ${missing[*]}"

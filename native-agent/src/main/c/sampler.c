@@ -122,7 +122,7 @@ void sampler_handler_times(uint64_t *max_ns, uint64_t *mean_ns) {
 /* Lock-free: a CAS loop raises the maximum, an add keeps the sum. */
 static void handler_time(uint64_t start) {
     uint64_t ns = now_mono_ns() - start;
-    uint64_t max = atomic_load_explicit(&handler_max_ns, memory_order_relaxed);
+    unsigned long long max = atomic_load_explicit(&handler_max_ns, memory_order_relaxed);
     while (ns > max && !atomic_compare_exchange_weak_explicit(&handler_max_ns, &max, ns, memory_order_relaxed,
                                                               memory_order_relaxed)) {
         /* max reloaded by the failed exchange */
