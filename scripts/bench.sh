@@ -74,7 +74,7 @@ else
 fi
 cmd=(java -cp "$repo/bench/target/classes:$repo/bench/target/lib/*" dev.cprof.bench.ThirdPartyBench "${mode[@]}"
      --workloads http,db,index --sweep-workload index --out "$out" --cli-jar "$repo/cli/target/cprof.jar"
-     --command "scripts/bench.sh $*  # in $repo")
+     --command "scripts/bench.sh $*  # in $repo at $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet HEAD 2>/dev/null || echo ' with uncommitted changes')")
 say "writing to $out"
 start=$(date +%s)
 status=0

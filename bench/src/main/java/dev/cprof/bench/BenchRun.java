@@ -22,6 +22,8 @@ final class BenchRun {
     long dataZstdBytes;
     /** cprof only: the same batches re-framed through one zstd stream, as the TCP hop sends them. */
     long cprofTcpBytes;
+    /** cprof only: TCP bytes per minute of the batches after the warmup (no start-up dictionary). */
+    double cprofSteadyTcpPerMin;
     long cpuSamples;
     long allocSamples;
     long lockSamples;
@@ -66,6 +68,7 @@ final class BenchRun {
         m.put("dataBytes", dataBytes);
         m.put("dataZstdBytes", dataZstdBytes);
         m.put("cprofTcpBytes", cprofTcpBytes);
+        m.put("cprofSteadyTcpPerMin", fmt(cprofSteadyTcpPerMin));
         m.put("cpuSamples", cpuSamples);
         m.put("allocSamples", allocSamples);
         m.put("lockSamples", lockSamples);

@@ -99,6 +99,8 @@ public final class ThirdPartyBench {
             throw new IllegalArgumentException("--sweep-workload " + sweepWorkload + " is not among --workloads");
         }
 
+        // Ctrl-C (or CI's timeout) must not leave workload JVMs, wrk or a CLI running.
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> ProcessHandle.current().descendants().forEach(ProcessHandle::destroyForcibly)));
         MachineFacts before = MachineFacts.now(java);
         double perRound = runSeconds("split", warmup, measure, indexDocs) + sweepConfigs.size() * runSeconds(sweepWorkload, warmup, measure, indexDocs);
         for (String w : workloads) {
@@ -151,6 +153,7 @@ public final class ThirdPartyBench {
             double minutes = (System.nanoTime() - start) / 60e9;
             System.out.printf(Locale.ROOT, "# runs took %.1f min; %s%n", minutes, after.oneLine());
             Path png = OverheadPlot.write(gnuplot, out, runs, sweepWorkload, sweep);
+            settings.logCommand("plot", List.of(gnuplot, out.resolve("overhead.gp").toString()));
             String report = new ThirdPartyReport(runs, workloads, mode, before, after, minutes, settings,
                     commandsSummary(command, args), png).markdown();
             Files.writeString(out.resolve("results.md"), report);

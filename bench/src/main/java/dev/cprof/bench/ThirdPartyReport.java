@@ -85,6 +85,14 @@ final class ThirdPartyReport {
         line("| JDK | " + before.jdk() + " |");
         line("| load average | before: " + before.loadAverage() + "; after: " + after.loadAverage() + " |");
         line("| date | " + before.utc() + " to " + after.utc() + " |");
+        String sha;
+        try {
+            sha = AgentOverhead.sha256(settings.cprofLib()).substring(0, 16) + "…";
+        } catch (Exception e) {
+            sha = "?";
+        }
+        line("| cprof agent | `" + settings.cprofLib().getFileName() + "` sha256 `" + sha + "` |");
+        line("| async-profiler | 4.6 (`tools.profiler:async-profiler`, its bundled linux-x64 library) |");
         line("");
     }
 
@@ -197,7 +205,10 @@ final class ThirdPartyReport {
                 + " wall time. cprof's raw figure is its batch file (exactly the local-socket bytes to the CLI or peer); its compressed figure is"
                 + " the same batches re-framed through one zstd stream, which is what the TCP hop carries. The other files are compressed"
                 + " with zstd (level of `dev.cprof.wire.Compression`) as one frame. async-profiler's collapsed output and cprof's attach-mode"
-                + " socket bytes (the CLI's `wire_bytes`) come from the pair runs (measured window only).");
+                + " socket bytes (the CLI's `wire_bytes`) come from the pair runs (measured window only). A JVM here lives well under a"
+                + " minute, so the start-up part (cprof's first batches carry the dictionary of frames; a JFR its metadata and constant"
+                + " pools) weighs more than in a long-running service; the last column gives cprof's TCP bytes/min of the batches after"
+                + " the warmup too (steady state, from the batches' own timestamps).");
         line("");
         line("| workload | output | raw B/min | zstd B/min | raw vs async-profiler JFR (same events) |");
         line("|---|---|---:|---:|---:|");
@@ -216,8 +227,10 @@ final class ThirdPartyReport {
                     case "ap-cpu", "ap-all" -> c + " JFR";
                     default -> c + " recording";
                 };
+                double steady = Overheads.median(Overheads.of(rs, r -> r.cprofSteadyTcpPerMin));
                 line(String.format(Locale.ROOT, "| %s | %s | %,.0f | %,.0f | %s |", w, what, raw, z,
-                        c.startsWith("cprof") ? String.format(Locale.ROOT, "1/%.1f (TCP: 1/%.1f)", jfr / raw, jfr / z)
+                        c.startsWith("cprof") ? String.format(Locale.ROOT, "1/%.1f (TCP: 1/%.1f; after warmup %,.0f B/min: 1/%.1f)",
+                                jfr / raw, jfr / z, steady, jfr / steady)
                                 : c.startsWith("ap") ? "1" : String.format(Locale.ROOT, "%.2f×", raw / jfr)));
             }
             List<BenchRun> pairs = Overheads.select(runs, w, "pair");

@@ -76,11 +76,11 @@ final class WorkloadDriver {
             String ready = awaitReady(p, log);
             if (workload.equals("http")) {
                 String url = "http://127.0.0.1:" + ready.replace("port=", "").trim();
-                WrkLoad.run(s.wrk(), url + "/order", s.warmup(), Path.of(base + ".wrk-warmup.log"));
+                wrk(url, s.warmup(), Path.of(base + ".wrk-warmup.log"));
                 if (pair) {
                     Thread load = new Thread(() -> {
                         try {
-                            WrkLoad.run(s.wrk(), url + "/order", s.measure() + PAIR_MARGIN, Path.of(base + ".wrk.log"));
+                            wrk(url, s.measure() + PAIR_MARGIN, Path.of(base + ".wrk.log"));
                         } catch (Exception e) {
                             run.error = "wrk: " + e.getMessage();
                         }
@@ -89,8 +89,7 @@ final class WorkloadDriver {
                     PairSession.run(s, p.pid(), base, run);
                     load.join();
                 } else {
-                    s.logCommand("load", List.of(s.wrk(), "-t2", "-c16", "-d" + s.measure() + "s", "--latency", url + "/order"));
-                    WrkLoad.Result r = WrkLoad.run(s.wrk(), url + "/order", s.measure(), Path.of(base + ".wrk.log"));
+                    WrkLoad.Result r = wrk(url, s.measure(), Path.of(base + ".wrk.log"));
                     run.metric = r.requestsPerSec();
                     run.p99Ms = r.p99Ms();
                 }
@@ -125,9 +124,15 @@ final class WorkloadDriver {
             default -> { }
         }
         if (data != null) {
-            collect(data, run);
+            collect(data, run, s.warmup());
         }
         return run;
+    }
+
+    private WrkLoad.Result wrk(String url, int seconds, Path log) throws IOException, InterruptedException {
+        WrkLoad.Result r = WrkLoad.run(s.wrk(), url + "/order", seconds, log);
+        s.logCommand("load", r.command());
+        return r;
     }
 
     private static String awaitReady(Process p, Path log) throws IOException, InterruptedException {
@@ -158,7 +163,7 @@ final class WorkloadDriver {
     }
 
     /** Sizes (raw, zstd) of the profiler's file and its sample counts (decoded as AgentOverhead does). */
-    private static void collect(Path data, BenchRun run) throws IOException {
+    private static void collect(Path data, BenchRun run, int warmup) throws IOException {
         if (!Files.exists(data) || Files.size(data) == 0) {
             run.error += " the profiler wrote nothing to " + data.getFileName();
             return;
@@ -168,8 +173,9 @@ final class WorkloadDriver {
         run.dataZstdBytes = Compression.compress(bytes).length;
         AgentOverhead.Run decoded = new AgentOverhead.Run();
         if (run.config.cprof()) {
-            AgentOverhead.decodeCprof(data, decoded, 0);
+            AgentOverhead.decodeCprof(data, decoded, warmup);
             run.cprofTcpBytes = decoded.tcpBytes;
+            run.cprofSteadyTcpPerMin = decoded.steadyTcpPerMin;
         } else {
             AgentOverhead.decodeJfr(data, decoded);
         }
