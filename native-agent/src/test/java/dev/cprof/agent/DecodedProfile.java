@@ -31,6 +31,8 @@ final class DecodedProfile {
     long droppedBufferFull;
     long unwalkable;
     long droppedOther;
+    /** The agent's Status asked for just before Stop (see AgentSessions.collect), or null. */
+    dev.cprof.wire.proto.Status status;
 
     void add(Batch b) {
         assertEquals(batches + 1, b.getSequence(), "batch sequence");

@@ -1,5 +1,9 @@
 package dev.cprof.agent;
 
+import static dev.cprof.agent.AgentSessions.MS;
+import static dev.cprof.agent.AgentSessions.WORKLOAD;
+import static dev.cprof.agent.AgentSessions.collect;
+import static dev.cprof.agent.AgentSessions.request;
 import static dev.cprof.agent.DecodedProfile.contains;
 import static dev.cprof.agent.DecodedProfile.leaf;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -17,7 +21,6 @@ import dev.cprof.wire.FrameReader;
 import dev.cprof.wire.proto.Envelope;
 import dev.cprof.wire.proto.EventType;
 import dev.cprof.wire.proto.InstanceInfo;
-import dev.cprof.wire.proto.StartRequest;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.StandardProtocolFamily;
@@ -41,50 +44,16 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
-/** The agent in real JVMs (every installed JDK): accuracy, protocol, stop, re-attach, limits. */
+/**
+ * The agent in real JVMs (every installed JDK): accuracy, protocol, stop, re-attach, limits.
+ * Target safety under stress (attach cycles, churn, exits, full buffers) is {@link TargetSafetyTest}.
+ */
 class NativeAgentTest {
-    /** Attach/profile/stop cycles on one JVM in {@link #reattachCycles}. */
-    static final int REATTACH_CYCLES = Integer.getInteger("cprof.test.reattachCycles", 50);
-    static final String WORKLOAD = "dev.cprof.agent.workload.";
-    static final long MS = 1_000_000L;
-
     static Path lib;
 
     @BeforeAll
     static void extractLibrary() throws IOException {
-        String other = System.getProperty("cprof.test.lib"); // e.g. an earlier build, to compare
-        lib = other != null ? Path.of(other) : AgentLibrary.extract(Path.of("target", "agent-cache").toAbsolutePath());
-    }
-
-    static StartRequest.Builder request(EventType... events) {
-        StartRequest.Builder b = StartRequest.newBuilder().setSessionId("test").setIntervalNs(10 * MS);
-        for (EventType e : events) {
-            b.addEvents(e);
-        }
-        return b;
-    }
-
-    /** Reads batches for at least {@code min}, until {@code enough} or {@code max}, then stops and drains. */
-    static DecodedProfile collect(AgentClient c, Duration min, Duration max, Predicate<DecodedProfile> enough) throws IOException {
-        DecodedProfile p = new DecodedProfile();
-        long start = System.nanoTime();
-        boolean stopped = false;
-        Envelope e;
-        while ((e = c.next()) != null) {
-            if (e.hasBatch()) {
-                p.add(e.getBatch());
-            }
-            if (e.hasError()) {
-                throw new AssertionError("agent error: " + e.getError().getMessage());
-            }
-            long elapsed = System.nanoTime() - start;
-            if (!stopped && elapsed >= min.toNanos() && (enough.test(p) || elapsed >= max.toNanos())) {
-                c.stop();
-                stopped = true;
-            }
-        }
-        assertTrue(stopped, "the agent closed the stream before Stop");
-        return p;
+        lib = AgentSessions.library();
     }
 
     @ParameterizedTest
@@ -565,37 +534,6 @@ class NativeAgentTest {
             }
         }
         assertTrue(jvm.isAlive());
-    }
-
-    @ParameterizedTest
-    @MethodSource("dev.cprof.agent.Jdks#all")
-    void reattachCycles(Path java) throws Exception {
-        // A pre-touched heap keeps the target's own RSS flat, so growth is the agent's.
-        List<String> flatRss = List.of("-Xmx64m", "-Xmn4m", "-XX:+AlwaysPreTouch");
-        try (TargetJvm jvm = TargetJvm.start(java, flatRss, Light.class)) {
-            long rssAfterFirst = 0;
-            long t0 = System.nanoTime();
-            for (int i = 0; i < REATTACH_CYCLES; i++) {
-                jvm.attach(lib, ""); // the second and later attaches reuse the loaded agent
-                try (AgentClient c = AgentClient.connect(jvm.pid(), Duration.ofSeconds(10))) {
-                    c.start(request(EventType.CPU, EventType.ALLOC, EventType.LOCK).setFlushIntervalMs(100).build());
-                    DecodedProfile p = collect(c, Duration.ZERO, Duration.ofSeconds(5), d -> d.batches >= 2);
-                    assertTrue(p.batches >= 2);
-                }
-                if (i == 0) {
-                    rssAfterFirst = jvm.rssKb();
-                } else if (i % 10 == 9) {
-                    System.out.printf("reattach %s: cycle %d RSS %d KiB%n", java, i + 1, jvm.rssKb());
-                }
-            }
-            long rssEnd = jvm.rssKb();
-            long controls = jvm.threadNames().stream().filter("cprof-control"::equals).count();
-            System.out.printf("reattach %s: %d cycles in %d ms, RSS %d -> %d KiB%n", java, REATTACH_CYCLES,
-                    (System.nanoTime() - t0) / MS, rssAfterFirst, rssEnd);
-            assertTrue(jvm.isAlive());
-            assertEquals(1, controls, "one control thread however many attaches");
-            assertTrue(rssEnd - rssAfterFirst < 5 * 1024, "RSS grew " + (rssEnd - rssAfterFirst) + " KiB");
-        }
     }
 
     @ParameterizedTest

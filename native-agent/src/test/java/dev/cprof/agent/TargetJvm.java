@@ -13,14 +13,22 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
-/** A real JVM running one workload class of the test classpath. */
+/**
+ * A real JVM running one workload class of the test classpath, with what the tests read of it
+ * from outside: /proc (RSS, threads, file descriptors, POSIX timers, CPU time), its output
+ * (the workload's "progress" lines) and its crash log.
+ */
 final class TargetJvm implements AutoCloseable {
     private final Process process;
     private final StringBuffer output = new StringBuffer();
+    private volatile boolean stopped; // by signal("STOP"): close() continues it first
 
     private TargetJvm(Process process) {
         this.process = process;
     }
+
+    /** Where target JVMs write hs_err_pid<pid>.log if they crash (-XX:ErrorFile). */
+    static final Path CRASH_DIR = Path.of("target", "hs_err").toAbsolutePath();
 
     static Path testClasses() {
         try {
@@ -36,6 +44,7 @@ final class TargetJvm implements AutoCloseable {
         cmd.add(java.toString());
         cmd.add("-Xmx256m");
         cmd.add("-XX:+UseSerialGC"); // fewer JVM threads on a small machine
+        cmd.add("-XX:ErrorFile=" + CRASH_DIR.resolve("hs_err_pid%p.log"));
         cmd.addAll(jvmArgs);
         cmd.add("-cp");
         cmd.add(testClasses().toString());
@@ -100,6 +109,63 @@ final class TargetJvm implements AutoCloseable {
         }
     }
 
+    /** The JVM's crash log, if it wrote one (here or, without -XX:ErrorFile's directory, in its working dir). */
+    Path crashLog() {
+        String name = "hs_err_pid" + pid() + ".log";
+        for (Path p : List.of(CRASH_DIR.resolve(name), Path.of(name).toAbsolutePath())) {
+            if (Files.exists(p)) {
+                return p;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * The workload's last "progress key=value ..." line as a map (see Workload.progress), empty
+     * before the first one.
+     */
+    java.util.Map<String, Long> progress() {
+        String[] lines = output.toString().split("\n");
+        for (int i = lines.length - 1; i >= 0; i--) {
+            if (lines[i].startsWith("progress ")) {
+                java.util.Map<String, Long> m = new java.util.LinkedHashMap<>();
+                for (String kv : lines[i].substring(9).trim().split(" ")) {
+                    int eq = kv.indexOf('=');
+                    m.put(kv.substring(0, eq), Long.parseLong(kv.substring(eq + 1)));
+                }
+                return m;
+            }
+        }
+        return java.util.Map.of();
+    }
+
+    /** One figure of the last progress line, 0 before the first. */
+    long progress(String key) {
+        return progress().getOrDefault(key, 0L);
+    }
+
+    /** Open file descriptors. */
+    int fdCount() throws IOException {
+        return countEntries(Path.of("/proc", Long.toString(pid()), "fd"));
+    }
+
+    /** OS threads. */
+    int threadCount() throws IOException {
+        return countEntries(Path.of("/proc", Long.toString(pid()), "task"));
+    }
+
+    /** POSIX timers of the process (the agent's per-thread CPU timers are the only ones a JVM has). */
+    int posixTimers() throws IOException {
+        Path timers = Path.of("/proc", Long.toString(pid()), "timers");
+        return (int) Files.readAllLines(timers).stream().filter(l -> l.startsWith("ID:")).count();
+    }
+
+    private static int countEntries(Path dir) throws IOException {
+        try (var s = Files.list(dir)) {
+            return (int) s.count();
+        }
+    }
+
     /** Resident set size in KiB. */
     long rssKb() throws IOException {
         for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid()), "status"))) {
@@ -148,8 +214,24 @@ final class TargetJvm implements AutoCloseable {
         return names;
     }
 
+    /** Sends {@code signal} (e.g. "STOP", "KILL") to the JVM. */
+    void signal(String signal) throws IOException, InterruptedException {
+        Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(pid())).redirectErrorStream(true).start();
+        if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+            throw new IOException("kill -" + signal + " " + pid() + " failed");
+        }
+        stopped = signal.equals("STOP") || stopped && !signal.equals("CONT");
+    }
+
     @Override
     public void close() {
+        if (stopped) {
+            try {
+                signal("CONT"); // a test that stopped it and then failed: TERM must reach it
+            } catch (IOException | InterruptedException e) {
+                // gone already
+            }
+        }
         process.destroy();
         try {
             if (!process.waitFor(5, TimeUnit.SECONDS)) {

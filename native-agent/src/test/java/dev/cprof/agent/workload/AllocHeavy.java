@@ -6,11 +6,14 @@ package dev.cprof.agent.workload;
  */
 public final class AllocHeavy {
     static final Object[] KEEP = new Object[1024];
+    /** Rounds of level1 done, all threads: printed as "progress ops=N" (Workload.progress). */
+    static final java.util.concurrent.atomic.LongAdder OPS = new java.util.concurrent.atomic.LongAdder();
 
     public static void main(String[] args) throws InterruptedException {
         int threads = args.length > 0 ? Integer.parseInt(args[0]) : 2;
         long mbPerSecond = args.length > 1 ? Long.parseLong(args[1]) : 0;
         Workload.ready(300_000);
+        Workload.progress(() -> "ops=" + OPS.sum());
         for (int t = 0; t < threads; t++) {
             int id = t;
             Thread th = new Thread(() -> {
@@ -19,6 +22,7 @@ public final class AllocHeavy {
                 long bytes = 0;
                 while (true) {
                     next = level1(next);
+                    OPS.increment();
                     bytes += 8 * (256 + 16 + 256 + 16 + 4096 + 16);
                     if (mbPerSecond > 0 && (next & 1023) < 24) {
                         // paced: ahead of mbPerSecond, wait

@@ -26,6 +26,26 @@ final class Workload {
         System.out.flush();
     }
 
+    /**
+     * Prints "progress key=value ..." every 250 ms from a daemon thread, {@code figures} giving
+     * the pairs (e.g. "ops=12 defined=300"): the test reads whether the workload kept running.
+     */
+    static void progress(java.util.function.Supplier<String> figures) {
+        Thread t = new Thread(() -> {
+            while (true) {
+                try {
+                    Thread.sleep(250);
+                } catch (InterruptedException e) {
+                    return;
+                }
+                System.out.println("progress " + figures.get());
+                System.out.flush();
+            }
+        }, "progress");
+        t.setDaemon(true);
+        t.start();
+    }
+
     /** Spins until this thread has used {@code nanos} more CPU time. */
     static void burnCpu(long nanos) {
         long end = THREADS.getCurrentThreadCpuTime() + nanos;
