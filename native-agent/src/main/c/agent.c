@@ -118,6 +118,21 @@ void options_defaults(cprof_options *o) {
     o->wall_threads = 16;
 }
 
+/*
+ * Whatever a client or the load options ask for, the target must stay safe: no sampling
+ * interval so short that the timers swamp it, no heap sampling of every allocation, no flood of
+ * wall signals or batches. Applied once, when a session starts.
+ */
+void options_clamp(cprof_options *o) {
+    if (o->interval_ns < CPROF_MIN_INTERVAL_NS) o->interval_ns = CPROF_MIN_INTERVAL_NS;
+    if (o->interval_ns > CPROF_MAX_INTERVAL_NS) o->interval_ns = CPROF_MAX_INTERVAL_NS;
+    if (o->alloc_interval < CPROF_MIN_ALLOC_INTERVAL) o->alloc_interval = CPROF_MIN_ALLOC_INTERVAL;
+    if (o->flush_ms < CPROF_MIN_FLUSH_MS) o->flush_ms = CPROF_MIN_FLUSH_MS;
+    if (o->flush_ms > CPROF_MAX_FLUSH_MS) o->flush_ms = CPROF_MAX_FLUSH_MS;
+    if (o->wall_threads == 0) o->wall_threads = 16;
+    if (o->wall_threads > CPROF_MAX_WALL_THREADS) o->wall_threads = CPROF_MAX_WALL_THREADS;
+}
+
 /* "10ms", "500us", "2s", "1m", plain number = the given default unit. */
 static uint64_t parse_duration_ns(const char *v, uint64_t unit) {
     char *end;

@@ -656,6 +656,9 @@ int session_start(const cprof_options *o, cprof_sink *sink) {
     if (demangle == NULL) {
         demangle = (char *(*)(const char *, char *, size_t *, int *))dlsym(RTLD_DEFAULT, "__cxa_demangle");
     }
+    cprof_options safe = *o;
+    options_clamp(&safe);
+    o = &safe;
     session *s = calloc(1, sizeof *s);
     unsigned capacity = ring_capacity_for(o);
     if (s == NULL || ring_create(capacity) != 0) {
@@ -665,7 +668,6 @@ int session_start(const cprof_options *o, cprof_sink *sink) {
     }
     s->o = *o;
     s->ring_capacity = capacity;
-    if (s->o.flush_ms == 0) s->o.flush_ms = 1000;
     s->sink = sink;
     pthread_mutex_init(&s->lock, NULL);
     pthread_condattr_t attr; /* monotonic: a wall-clock jump must not stall the collector */

@@ -42,6 +42,14 @@ typedef struct {
 } cprof_options;
 
 void options_defaults(cprof_options *o);
+/* Bounds every session is held to, whatever it asked for (the CLI refuses intervals under 100 us). */
+#define CPROF_MIN_INTERVAL_NS 100000ull          /* 100 us: 10 kHz per thread at most */
+#define CPROF_MAX_INTERVAL_NS 60000000000ull     /* 1 min */
+#define CPROF_MIN_ALLOC_INTERVAL 1024ull         /* bytes between heap samples */
+#define CPROF_MIN_FLUSH_MS 100ull
+#define CPROF_MAX_FLUSH_MS 60000ull
+#define CPROF_MAX_WALL_THREADS 256u
+void options_clamp(cprof_options *o);
 
 /* ---- agent.c: process-wide state ---- */
 typedef struct {
