@@ -202,6 +202,11 @@ final class AttachCommand implements Callable<Integer> {
                     sb.append(profile.total(e, -1)).append(' ').append(Events.name(e))
                             .append(Events.byWeight(e) ? " " + Events.unit(e) : " samples").append(", ");
                 }
+                var d = profile.dropped();
+                if (d.getBufferFull() + d.getOther() > 0) {
+                    // lost in the agents (a full sample buffer, a full dictionary): counted, never silent
+                    sb.append(d.getBufferFull() + d.getOther()).append(" samples dropped, ");
+                }
                 sb.append(String.format(java.util.Locale.ROOT, "%.1f s%s → %s", r.seconds(), r.interrupted() ? " (interrupted)" : "", output.output()));
                 err.println(sb);
             } else {

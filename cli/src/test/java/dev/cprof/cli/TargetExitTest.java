@@ -85,6 +85,33 @@ class TargetExitTest {
         }
     }
 
+    /**
+     * A target whose agent was loaded at start with a 2-record ring (load option ring=2; the
+     * CLI's attach reuses that agent) sampled every 1 ms: the drops are counted in the summary
+     * line and in --json, the profile is written, the target keeps running.
+     */
+    @Test
+    void droppedSamplesAreInTheSummary() throws Exception {
+        String agent = "-agentpath:" + dev.cprof.agent.AgentLibrary.path() + "=ring=2";
+        try (TargetProcess jvm = TargetProcess.jvm(TwoMethods.class, agent)) {
+            Path out = dir.resolve("p.collapsed");
+            Cli.Result r = Cli.run("attach", "--pid", Long.toString(jvm.pid()), "-i", "1ms", "-d", "3s", "-o", out.toString());
+            Cli.Result json = Cli.run("attach", "--pid", Long.toString(jvm.pid()), "-i", "1ms", "-d", "3s", "-o", out.toString(), "--json");
+            String summary = r.errLines()[r.errLines().length - 1];
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\b(\\d+) samples dropped").matcher(summary);
+            java.util.regex.Matcher mj = java.util.regex.Pattern.compile("\"dropped\":(\\d+)").matcher(json.out());
+            long samples = AttachCommandTest.sum(Files.readAllLines(out), null);
+            System.out.printf("RELIABILITY: scenario=cli_buffer_full ring_records=2 interval=1ms exit=%d samples_written=%d summary=\"%s\" json_dropped=%s%n",
+                    r.code(), samples, summary, mj.find() ? mj.group(1) : "none");
+            assertEquals(ExitCodes.OK, r.code(), r.err());
+            assertEquals(ExitCodes.OK, json.code(), json.err());
+            assertTrue(m.find() && Long.parseLong(m.group(1)) > 0, summary);
+            assertTrue(mj.find(0) && Long.parseLong(mj.group(1)) > 0, json.out());
+            assertTrue(samples > 0);
+            assertTrue(jvm.process.isAlive());
+        }
+    }
+
     /** stderr lines naming the pid. */
     private static List<String> linesAbout(Cli.Result r, long pid) {
         return Arrays.stream(r.errLines()).filter(l -> l.matches(".*\\b" + pid + "\\b.*")).toList();
