@@ -127,9 +127,18 @@ public final class Attacher {
         Path cwd = workingDir(target);
         try {
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-            if (!p.waitFor(JATTACH_TIMEOUT_S, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                throw failed(target, "jattach did not finish within " + JATTACH_TIMEOUT_S + " s");
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(JATTACH_TIMEOUT_S);
+            while (!p.waitFor(100, TimeUnit.MILLISECONDS)) {
+                if (!target.alive()) {
+                    // jattach would wait out its own timeout (~5 s) for the listener of a dead JVM
+                    p.destroyForcibly();
+                    removeAttachFile(cwd, target.pid());
+                    throw gone(target, "exited");
+                }
+                if (System.nanoTime() >= deadline) {
+                    p.destroyForcibly();
+                    throw failed(target, "jattach did not finish within " + JATTACH_TIMEOUT_S + " s");
+                }
             }
             output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
             exit = p.exitValue();
