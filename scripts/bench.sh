@@ -72,7 +72,8 @@ if [ "$quick" = 1 ]; then
 else
   mode=(--mode full --rounds 3 --warmup 10 --measure 20 --index-docs 20000 --sweep-intervals 1,5,20)
 fi
-cmd=(java -cp "$repo/bench/target/classes:$repo/bench/target/lib/*" dev.cprof.bench.ThirdPartyBench "${mode[@]}"
+classpath="$repo/bench/target/classes:$repo/bench/target/lib/*"
+cmd=(java -cp "$classpath" dev.cprof.bench.ThirdPartyBench "${mode[@]}" --classpath "$classpath"
      --workloads http,db,index --sweep-workload index --out "$out" --cli-jar "$repo/cli/target/cprof.jar"
      --command "scripts/bench.sh $*  # in $repo at $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet HEAD 2>/dev/null || echo ' with uncommitted changes')")
 say "writing to $out"
@@ -88,8 +89,10 @@ if [ "$publish" = 1 ]; then
   cp "$out/overhead-vs-interval.png" bench/results/overhead-vs-interval.png
   cp "$out/runs.csv" bench/results/third-party-runs.csv
   cp "$out/commands.txt" bench/results/third-party-commands.txt
+  cp "$out/sweep.dat" bench/results/third-party-sweep.dat
   # The section in RESULTS.md: the same text, with the plot and files linked from bench/results/.
   section="$(sed -e 's#](overhead-vs-interval.png)#](results/overhead-vs-interval.png)#' \
+                 -e 's#data in `sweep.dat`#data in `results/third-party-sweep.dat`#' \
                  -e 's#is in `commands.txt` next to this file; every run.s data in `runs.csv`#is in `results/third-party-commands.txt`; every run'"'"'s data in `results/third-party-runs.csv`#' \
                  "$out/results.md")"
   # Replace from the heading up to the next "## " heading (or the end); append when absent.

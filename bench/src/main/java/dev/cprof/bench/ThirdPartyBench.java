@@ -26,6 +26,7 @@ import java.util.Locale;
  *      [--workloads http,db,index] [--configs none,cprof-cpu,cprof-all,ap-cpu,ap-all,jfr-default,jfr-profile,pair]
  *      [--sweep-intervals 1,5,20] [--sweep-workload index] [--wrk wrk] [--jattach jattach] [--gnuplot gnuplot]
  *      [--cprof-lib libcprof.so] [--command 'the command line to print in the results']
+ *      [--classpath 'the workload JVMs' class path, e.g. with a lib/* wildcard (default: this JVM's)']
  * </pre>
  * Exits 1 when any run failed (a workload that did not start or end, a profiler that wrote
  * nothing) or the plot is missing: that is what the CI smoke test checks, never the timings.
@@ -52,6 +53,7 @@ public final class ThirdPartyBench {
         String jattach = "jattach";
         String gnuplot = "gnuplot";
         String command = "";
+        String classpath = null; // of the workload JVMs; default: this JVM's (expanded, so long)
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--mode" -> mode = args[++i];
@@ -73,6 +75,7 @@ public final class ThirdPartyBench {
                 case "--jattach" -> jattach = args[++i];
                 case "--gnuplot" -> gnuplot = args[++i];
                 case "--command" -> command = args[++i];
+                case "--classpath" -> classpath = args[++i];
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]);
             }
         }
@@ -89,7 +92,7 @@ public final class ThirdPartyBench {
         }
         Path apLib = AgentOverhead.extractAsyncProfiler(out);
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        String cp = System.getProperty("java.class.path");
+        String cp = classpath != null ? classpath : System.getProperty("java.class.path");
         List<ProfilerConfig> sweepConfigs = new ArrayList<>();
         for (int interval : sweep) {
             sweepConfigs.add(new ProfilerConfig("cprof-cpu", interval));

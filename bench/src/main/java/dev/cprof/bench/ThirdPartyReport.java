@@ -229,8 +229,9 @@ final class ThirdPartyReport {
                 };
                 double steady = Overheads.median(Overheads.of(rs, r -> r.cprofSteadyTcpPerMin));
                 line(String.format(Locale.ROOT, "| %s | %s | %,.0f | %,.0f | %s |", w, what, raw, z,
-                        c.startsWith("cprof") ? String.format(Locale.ROOT, "1/%.1f (TCP: 1/%.1f; after warmup %,.0f B/min: 1/%.1f)",
-                                jfr / raw, jfr / z, steady, jfr / steady)
+                        c.startsWith("cprof") ? String.format(Locale.ROOT, "1/%.1f (TCP: 1/%.1f; %s)", jfr / raw, jfr / z,
+                                steady > 0 ? String.format(Locale.ROOT, "after warmup %,.0f B/min: 1/%.1f", steady, jfr / steady)
+                                        : "the run was too short for a steady state")
                                 : c.startsWith("ap") ? "1" : String.format(Locale.ROOT, "%.2f×", raw / jfr)));
             }
             List<BenchRun> pairs = Overheads.select(runs, w, "pair");
