@@ -62,7 +62,7 @@ public final class DatabaseWorkload {
         Thread.sleep(warmup * 1000L);
         long n0 = done.get();
         long t0 = System.nanoTime();
-        Thread.sleep(measure * 1000L);
+        ResultLine.sleepUnlessStopped(measure * 1000L);
         long n1 = done.get();
         double seconds = (System.nanoTime() - t0) / 1e9;
         running = false;

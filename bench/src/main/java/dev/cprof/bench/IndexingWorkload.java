@@ -30,7 +30,8 @@ import org.apache.lucene.store.ByteBuffersDirectory;
  * java dev.cprof.bench.IndexingWorkload DOCS THREADS [LOOP_S]
  * </pre>
  * With LOOP_S &gt; 0 it repeats the job until LOOP_S seconds have passed (the accuracy runs need
- * a workload that lasts as long as the profiling session); the RESULT then gives jobs done.
+ * a workload that lasts as long as the profiling session), or until "stop" on stdin; the RESULT
+ * then gives jobs done.
  */
 public final class IndexingWorkload {
     private static final int VOCABULARY = 30_000;
@@ -49,7 +50,7 @@ public final class IndexingWorkload {
         do {
             hits += job(words, docs, threads, 1000 + jobs);
             jobs++;
-        } while (loopSeconds > 0 && System.nanoTime() - start < loopSeconds * 1_000_000_000L);
+        } while (loopSeconds > 0 && !ResultLine.stopped() && System.nanoTime() - start < loopSeconds * 1_000_000_000L);
         double seconds = (System.nanoTime() - start) / 1e9;
         ResultLine.printAndExit(Map.of("kind", "index", "runSeconds", String.format(Locale.ROOT, "%.3f", seconds),
                 "jobs", jobs, "hits", hits));

@@ -32,7 +32,7 @@ public final class KnownSplitWorkload {
             workers[i].start();
         }
         ResultLine.ready("threads=" + threads);
-        Thread.sleep(seconds * 1000L);
+        ResultLine.sleepUnlessStopped(seconds * 1000L);
         running = false;
         for (Thread w : workers) {
             w.join();

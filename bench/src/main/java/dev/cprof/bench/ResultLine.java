@@ -25,6 +25,38 @@ final class ResultLine {
         System.exit(0);
     }
 
+    private static final java.util.concurrent.CountDownLatch STOP = new java.util.concurrent.CountDownLatch(1);
+
+    static {
+        // The harness ends a pair run's workload with a line "stop" on stdin once both profilers
+        // have written their output: a timer alone could end the JVM while they still need it.
+        Thread reader = new Thread(() -> {
+            try {
+                java.io.BufferedReader in = new java.io.BufferedReader(new java.io.InputStreamReader(System.in));
+                String line;
+                while ((line = in.readLine()) != null) {
+                    if (line.trim().equals("stop")) {
+                        STOP.countDown();
+                        return;
+                    }
+                }
+            } catch (IOException e) {
+                // no stdin: the timers alone end the workload
+            }
+        }, "stop-reader");
+        reader.setDaemon(true);
+        reader.start();
+    }
+
+    /** Waits MILLIS, or less when the harness said "stop". */
+    static void sleepUnlessStopped(long millis) throws InterruptedException {
+        STOP.await(millis, java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+
+    static boolean stopped() {
+        return STOP.getCount() == 0;
+    }
+
     /** Tells the harness the workload is up (it attaches profilers or starts the load then). */
     static void ready(String extra) {
         System.out.println("READY " + extra);

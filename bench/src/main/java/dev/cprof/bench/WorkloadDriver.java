@@ -35,8 +35,12 @@ final class WorkloadDriver {
     static final List<String> WORKLOADS = List.of("http", "db", "index", "split");
     private static final Pattern READY = Pattern.compile("READY ?(.*)");
     private static final Pattern RESULT = Pattern.compile("RESULT (.*)");
-    /** Extra seconds a pair run's workload lasts beyond WARMUP + MEASURE: the CLI's own start-up. */
-    private static final int PAIR_MARGIN = 8;
+    /**
+     * Extra seconds a pair run's workload may last beyond WARMUP + MEASURE (the CLI's own start-up
+     * on a loaded machine); the harness ends it earlier, with "stop" on its stdin, once both
+     * profilers are done.
+     */
+    private static final int PAIR_MARGIN = 60;
 
     private final BenchSettings s;
 
@@ -80,7 +84,8 @@ final class WorkloadDriver {
                 if (pair) {
                     Thread load = new Thread(() -> {
                         try {
-                            wrk(url, s.measure() + PAIR_MARGIN, Path.of(base + ".wrk.log"));
+                            // Load for the whole session: the CLI's start-up, then MEASURE s.
+                            wrk(url, s.measure() + 10, Path.of(base + ".wrk.log"));
                         } catch (Exception e) {
                             run.error = "wrk: " + e.getMessage();
                         }
@@ -97,7 +102,12 @@ final class WorkloadDriver {
                         HttpResponse.BodyHandlers.discarding());
             } else if (pair) {
                 Thread.sleep(s.warmup() * 1000L);
-                PairSession.run(s, p.pid(), base, run);
+                try {
+                    PairSession.run(s, p.pid(), base, run);
+                } finally {
+                    p.getOutputStream().write("stop\n".getBytes());
+                    p.getOutputStream().flush();
+                }
             }
             if (!p.waitFor(span + 300L, TimeUnit.SECONDS)) {
                 run.error = "did not end in time";
