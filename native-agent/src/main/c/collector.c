@@ -347,7 +347,14 @@ static uint32_t native_frame(session *s, uintptr_t pc) {
     Dl_info info, self;
     uint64_t v;
     if (pc == 0 || dladdr((void *)pc, &info) == 0 || info.dli_fname == NULL) return NONE;
-    uintptr_t key = info.dli_sname != NULL ? (uintptr_t)info.dli_saddr : (uintptr_t)info.dli_fbase;
+    const char *sname = info.dli_sname;
+    uintptr_t key = sname != NULL ? (uintptr_t)info.dli_saddr : (uintptr_t)info.dli_fbase;
+    char sym[512];
+    uintptr_t sym_start;
+    if (sname == NULL && symbols_lookup(info.dli_fname, (uintptr_t)info.dli_fbase, pc, sym, sizeof sym, &sym_start)) {
+        sname = sym; /* not exported: found in the object's .symtab */
+        key = sym_start;
+    }
     if (kmap_get(&s->natives, key, 0, &v)) return (uint32_t)v;
     char buf[512];
     if (dladdr((void *)native_frame, &self) != 0 && self.dli_fbase == info.dli_fbase) {
@@ -358,13 +365,16 @@ static uint32_t native_frame(session *s, uintptr_t pc) {
         if (f != NONE) kmap_put(&s->natives, key, 0, f);
         return f;
     }
-    if (info.dli_sname != NULL) {
+    if (sname != NULL) {
         char *d = NULL;
         int status = -1;
-        if (demangle != NULL && info.dli_sname[0] == '_' && info.dli_sname[1] == 'Z') {
-            d = demangle(info.dli_sname, NULL, NULL, &status);
+        if (demangle_simple(sname, buf, sizeof buf)) {
+            /* scope::function, whether or not the JVM has a __cxa_demangle */
+        } else if (demangle != NULL && sname[0] == '_' && sname[1] == 'Z' && (d = demangle(sname, NULL, NULL, &status)) != NULL && status == 0) {
+            snprintf(buf, sizeof buf, "%s", d);
+        } else {
+            snprintf(buf, sizeof buf, "%s", sname);
         }
-        snprintf(buf, sizeof buf, "%s", d != NULL && status == 0 ? d : info.dli_sname);
         free(d);
     } else {
         const char *base = strrchr(info.dli_fname, '/');

@@ -154,6 +154,11 @@ typedef struct {
     cprof_options start;
 } cprof_request;
 
+/* The function of a shared object containing pc, from its .symtab (symbols.c); collector only.
+ * 1 with the (mangled) name in out and its start address, 0 if unknown. */
+int symbols_lookup(const char *path, uintptr_t base, uintptr_t pc, char *out, size_t out_n, uintptr_t *start);
+/* "_ZN5Klass4nameEv" → "Klass::name" (no parameters); 1 if covered, else 0 (symbols.c). */
+int demangle_simple(const char *mangled, char *out, size_t out_n);
 int decode_envelope(const uint8_t *p, size_t n, cprof_request *req); /* 0 ok, -1 malformed */
 void encode_instance(pb_buf *b, const cprof_instance *in);
 typedef struct {
