@@ -349,14 +349,14 @@ static uint32_t native_frame(session *s, uintptr_t pc) {
     if (pc == 0 || dladdr((void *)pc, &info) == 0 || info.dli_fname == NULL) return NONE;
     const char *sname = info.dli_sname;
     uintptr_t key = sname != NULL ? (uintptr_t)info.dli_saddr : (uintptr_t)info.dli_fbase;
-    char sym[512];
-    uintptr_t sym_start;
-    if (sname == NULL && symbols_lookup(info.dli_fname, (uintptr_t)info.dli_fbase, pc, sym, sizeof sym, &sym_start)) {
-        sname = sym; /* not exported: found in the object's .symtab */
-        key = sym_start;
-    }
+    /* Not exported: the function in the object's .symtab, its name read once per session. */
+    int in_symtab = sname == NULL && symbols_function(info.dli_fname, (uintptr_t)info.dli_fbase, pc, &key);
     if (kmap_get(&s->natives, key, 0, &v)) return (uint32_t)v;
-    char buf[512];
+    char sym[1024];
+    if (in_symtab && symbols_name(info.dli_fname, (uintptr_t)info.dli_fbase, key, sym, sizeof sym)) {
+        sname = sym;
+    }
+    char buf[1024];
     if (dladdr((void *)native_frame, &self) != 0 && self.dli_fbase == info.dli_fbase) {
         /* This agent's own code (a JVMTI callback such as ClassPrepare running on the
          * sampled thread): one honest name, not a hash-named library. */
@@ -666,6 +666,8 @@ int session_start(const cprof_options *o, cprof_sink *sink) {
     if (demangle == NULL) {
         demangle = (char *(*)(const char *, char *, size_t *, int *))dlsym(RTLD_DEFAULT, "__cxa_demangle");
     }
+    /* libjvm's function table (~1 MB) now, once, rather than mid-session at its first sample. */
+    symbols_preload((const void *)(*g_agent.jvmti)->GetVersionNumber);
     cprof_options safe = *o;
     options_clamp(&safe);
     o = &safe;

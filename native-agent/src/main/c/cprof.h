@@ -154,9 +154,12 @@ typedef struct {
     cprof_options start;
 } cprof_request;
 
-/* The function of a shared object containing pc, from its .symtab (symbols.c); collector only.
- * 1 with the (mangled) name in out and its start address, 0 if unknown. */
-int symbols_lookup(const char *path, uintptr_t base, uintptr_t pc, char *out, size_t out_n, uintptr_t *start);
+/* Functions of shared objects from their .symtab (symbols.c), for the collector only:
+ * the start of the function containing pc (1) or 0 if unknown; then its (mangled) name. */
+int symbols_function(const char *path, uintptr_t base, uintptr_t pc, uintptr_t *start);
+int symbols_name(const char *path, uintptr_t base, uintptr_t start, char *out, size_t out_n);
+/* Reads the table of the object containing addr now (the first session does it for libjvm). */
+void symbols_preload(const void *addr);
 /* "_ZN5Klass4nameEv" → "Klass::name" (no parameters); 1 if covered, else 0 (symbols.c). */
 int demangle_simple(const char *mangled, char *out, size_t out_n);
 int decode_envelope(const uint8_t *p, size_t n, cprof_request *req); /* 0 ok, -1 malformed */

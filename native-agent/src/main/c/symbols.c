@@ -2,12 +2,14 @@
  * Function names of shared objects from their .symtab. dladdr sees only .dynsym, and libjvm
  * exports about 200 of its 57,000 functions: without this, every PC in the JVM's own C++ code
  * (GC, JIT compiler, runtime) is "[libjvm.so]". Used by the collector only, never in a signal
- * handler. Each object is read once per agent lifetime: the file stays mapped read-only (only
- * the pages a lookup touches become resident) and a sorted array of its functions is kept.
+ * handler. Each object is read once per agent lifetime into a sorted array of its functions
+ * (~16 bytes each); the file is unmapped again and a name is read from it when first needed
+ * (the collector caches names per session), so the target's RSS keeps only the array.
  */
 #define _GNU_SOURCE
 #include "cprof.h"
 
+#include <dlfcn.h>
 #include <elf.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -28,12 +30,11 @@ typedef struct {
 
 typedef struct {
     uintptr_t base;   /* dli_fbase of the object */
-    const char *strtab;
+    char *path;
+    off_t strtab_off; /* the string table in the file */
     size_t strtab_len;
     fn_symbol *fns;
     size_t n;
-    void *map;
-    size_t map_len;
 } object_symbols;
 
 static object_symbols objects[MAX_OBJECTS];
@@ -113,13 +114,34 @@ static int load(object_symbols *o, const char *path, uintptr_t base) {
         munmap(m, len);
         return 0;
     }
+    fn_symbol *fit = realloc(fns, n * sizeof *fns); /* give back the part for other symbols */
+    if (fit != NULL) fns = fit;
     qsort(fns, n, sizeof *fns, by_start);
-    o->strtab = (const char *)(m + strs->sh_offset);
+    o->path = strdup(path);
+    if (o->path == NULL) {
+        free(fns);
+        munmap(m, len);
+        return 0;
+    }
+    o->strtab_off = (off_t)strs->sh_offset;
     o->strtab_len = strs->sh_size;
     o->fns = fns;
     o->n = n;
-    o->map = m;
-    o->map_len = len;
+    munmap(m, len);
+    return 1;
+}
+
+/* The NUL-terminated name at offset name of the object's string table, read from its file. */
+static int read_name(const object_symbols *o, uint32_t name, char *out, size_t out_n) {
+    if (name >= o->strtab_len || out_n < 2) return 0;
+    size_t want = o->strtab_len - name < out_n - 1 ? o->strtab_len - name : out_n - 1;
+    int fd = open(o->path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return 0;
+    ssize_t got = pread(fd, out, want, o->strtab_off + (off_t)name);
+    close(fd);
+    if (got <= 0) return 0;
+    size_t len = strnlen(out, (size_t)got);
+    if (len == 0 || len == (size_t)got) return 0; /* empty, or longer than out: not used */
     return 1;
 }
 
@@ -133,29 +155,41 @@ static object_symbols *object_for(const char *path, uintptr_t base) {
     return o->n ? o : NULL;
 }
 
-int symbols_lookup(const char *path, uintptr_t base, uintptr_t pc, char *out, size_t out_n, uintptr_t *start) {
+void symbols_preload(const void *addr) {
+    Dl_info info;
+    if (addr == NULL || dladdr(addr, &info) == 0 || info.dli_fname == NULL) return;
+    pthread_mutex_lock(&lock);
+    object_for(info.dli_fname, (uintptr_t)info.dli_fbase);
+    pthread_mutex_unlock(&lock);
+}
+
+/* The function containing pc, or NULL. */
+static const fn_symbol *function_at(const object_symbols *o, uintptr_t pc) {
+    if (pc < o->fns[0].start) return NULL;
+    size_t lo = 0, hi = o->n; /* the last function starting at or before pc */
+    while (hi - lo > 1) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (o->fns[mid].start <= pc) lo = mid;
+        else hi = mid;
+    }
+    const fn_symbol *f = &o->fns[lo];
+    return pc < f->start + (f->size ? f->size : 1) ? f : NULL;
+}
+
+int symbols_function(const char *path, uintptr_t base, uintptr_t pc, uintptr_t *start) {
     pthread_mutex_lock(&lock);
     object_symbols *o = object_for(path, base);
-    int found = 0;
-    if (o != NULL && pc >= o->fns[0].start) {
-        size_t lo = 0, hi = o->n; /* last function starting at or before pc */
-        while (hi - lo > 1) {
-            size_t mid = lo + (hi - lo) / 2;
-            if (o->fns[mid].start <= pc) lo = mid;
-            else hi = mid;
-        }
-        const fn_symbol *f = &o->fns[lo];
-        if (pc < f->start + (f->size ? f->size : 1)) {
-            size_t max = o->strtab_len - f->name; /* names are NUL-terminated inside the table */
-            const char *name = o->strtab + f->name;
-            size_t n = strnlen(name, max);
-            if (n > 0 && n < max) {
-                snprintf(out, out_n, "%s", name);
-                *start = f->start;
-                found = 1;
-            }
-        }
-    }
+    const fn_symbol *f = o != NULL ? function_at(o, pc) : NULL;
+    if (f != NULL) *start = f->start;
+    pthread_mutex_unlock(&lock);
+    return f != NULL;
+}
+
+int symbols_name(const char *path, uintptr_t base, uintptr_t start, char *out, size_t out_n) {
+    pthread_mutex_lock(&lock);
+    object_symbols *o = object_for(path, base);
+    const fn_symbol *f = o != NULL ? function_at(o, start) : NULL;
+    int found = f != NULL && f->start == start && read_name(o, f->name, out, out_n);
     pthread_mutex_unlock(&lock);
     return found;
 }

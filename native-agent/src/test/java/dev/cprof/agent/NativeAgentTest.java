@@ -429,7 +429,7 @@ class NativeAgentTest {
             try (ServerSocketChannel mute = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
                 mute.bind(UnixDomainSocketAddress.of(socket));
                 jvm.attach(lib, "");
-                assertTrue(jvm.output().contains("did not answer"), jvm::output);
+                assertTrue(jvm.awaitOutput("did not answer", 5_000), jvm::output);
             }
             // 2. an old build: Error on Hello, then close
             Files.deleteIfExists(socket);
@@ -454,7 +454,7 @@ class NativeAgentTest {
                 long start = System.nanoTime();
                 jvm.attach(lib, ""); // the attach that found the mute listener left the flag unset: asks again
                 System.out.printf("takeover %s: attach took %d ms%n", java, (System.nanoTime() - start) / MS);
-                assertTrue(jvm.output().contains("taking it over"), jvm::output);
+                assertTrue(jvm.awaitOutput("taking it over", 5_000), jvm::output);
                 assertNewSessionSoon(jvm, java, "takeover");
             }
         }

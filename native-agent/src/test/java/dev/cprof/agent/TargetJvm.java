@@ -92,6 +92,15 @@ final class TargetJvm implements AutoCloseable {
         return output.toString();
     }
 
+    /** Waits (at most {@code millis}) until the output contains {@code text}: another thread reads it. */
+    boolean awaitOutput(String text, long millis) throws InterruptedException {
+        long end = System.nanoTime() + millis * 1_000_000L;
+        while (!output().contains(text) && System.nanoTime() < end) {
+            Thread.sleep(20);
+        }
+        return output().contains(text);
+    }
+
     int waitFor(long seconds) throws InterruptedException {
         if (!process.waitFor(seconds, TimeUnit.SECONDS)) {
             throw new IllegalStateException("target JVM did not exit in " + seconds + " s");
