@@ -24,6 +24,7 @@ final class LocalInstance implements Runnable {
     private volatile String error;
     private final PrintWriter log;
     private volatile LocalPython python;
+    private volatile boolean stopping;
 
     LocalInstance(long pid, StartRequest request, SessionMerger merger) {
         this(pid, request, merger, null);
@@ -47,8 +48,20 @@ final class LocalInstance implements Runnable {
     public void run() {
         try {
             new Attacher(AgentLibrary.path()).attach(pid, "");
+            if (stopping) {
+                error = "the session ended while attaching"; // Ctrl-C during the attach: start nothing
+                return;
+            }
             client = AgentClient.connect(pid, CONNECT_TIMEOUT);
+            if (stopping) {
+                error = "the session ended while attaching";
+                closeQuietly();
+                return;
+            }
             stream = merger.open(client.start(request));
+            if (stopping) {
+                client.stop("session ended"); // stop() ran before there was a session to stop
+            }
             python = LocalPython.startIfAsked(pid, request, merger, stream, log);
             Envelope e;
             while ((e = client.next()) != null) {
@@ -105,6 +118,7 @@ final class LocalInstance implements Runnable {
 
     /** Asks the agent for its final batch and waits for the stream to end. */
     void stop(long waitMillis) {
+        stopping = true; // before reading client: run() checks it after each step of the attach
         stopPython();
         AgentClient c = client;
         if (c != null) {

@@ -92,11 +92,25 @@ class AttachCommandTest {
                     : List.of(TargetProcess.java(), "-cp", System.getProperty("java.class.path") + ":" + classes, Main.class.getName());
             List<String> full = new java.util.ArrayList<>(cmd);
             full.addAll(List.of("attach", "--pid", Long.toString(jvm.pid()), "-d", "60s", "-o", out.toString()));
-            Process cli = new ProcessBuilder(full).redirectErrorStream(true).start();
-            Thread.sleep(4000);
+            Path cliOut = dir.resolve("cli.txt");
+            Process cli = new ProcessBuilder(full).redirectErrorStream(true).redirectOutput(cliOut.toFile()).start();
+            // Ctrl-C once the agent serves the JVM (a loaded machine may take longer than usual to get there)
+            Path socket = dev.cprof.agent.AgentClient.socketPath(jvm.pid());
+            long deadline = System.nanoTime() + 30_000_000_000L;
+            while (!Files.exists(socket) && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            Thread.sleep(2000); // samples arrive
             new ProcessBuilder("kill", "-INT", Long.toString(cli.pid())).start().waitFor();
-            assertTrue(cli.waitFor(15, TimeUnit.SECONDS), "cprof ends soon after Ctrl-C");
-            String text = new String(cli.getInputStream().readAllBytes());
+            if (!cli.waitFor(15, TimeUnit.SECONDS)) {
+                // Where it hangs, for whoever reads the failure: the CLI's threads and output.
+                Process dump = new ProcessBuilder("jcmd", Long.toString(cli.pid()), "Thread.print").redirectErrorStream(true).start();
+                String threads = new String(dump.getInputStream().readAllBytes());
+                cli.destroyForcibly();
+                throw new AssertionError("cprof did not end within 15 s of Ctrl-C; output:\n" + Files.readString(cliOut)
+                        + "\nthreads:\n" + threads);
+            }
+            String text = Files.readString(cliOut);
             assertTrue(Files.exists(out), text);
             assertTrue(sum(Files.readAllLines(out), "TwoMethods") > 0, text);
             assertTrue(text.contains("(interrupted)"), text);
