@@ -90,7 +90,10 @@ class AttachCommandTest {
             List<String> cmd = jar != null && Files.exists(Path.of(jar))
                     ? List.of(TargetProcess.java(), "-jar", jar)
                     : List.of(TargetProcess.java(), "-cp", System.getProperty("java.class.path") + ":" + classes, Main.class.getName());
-            List<String> full = new java.util.ArrayList<>(cmd);
+            // As from a terminal: a shell's background job (CI runners, nohup ... &) ignores SIGINT,
+            // and a JVM keeps an ignored SIGINT ignored, so reset it to the default for the CLI.
+            List<String> full = new java.util.ArrayList<>(List.of("env", "--default-signal=INT"));
+            full.addAll(cmd);
             full.addAll(List.of("attach", "--pid", Long.toString(jvm.pid()), "-d", "60s", "-o", out.toString()));
             Path cliOut = dir.resolve("cli.txt");
             Process cli = new ProcessBuilder(full).redirectErrorStream(true).redirectOutput(cliOut.toFile()).start();
