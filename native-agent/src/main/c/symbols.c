@@ -204,13 +204,6 @@ static int skip_source_name(const char **p, const char *end) {
     return 1;
 }
 
-static int skip_template_args(const char **p, const char *end);
-
-/* A nested name N...E inside template arguments: the same skipping, from its N. */
-static int skip_template_args_nested(const char **p, const char *end) {
-    return skip_template_args(p, end);
-}
-
 /* Skips template arguments I...E (or a nested name N...E), counting the constructs that end with E. */
 static int skip_template_args(const char **p, const char *end) {
     int depth = 0;
@@ -225,7 +218,7 @@ static int skip_template_args(const char **p, const char *end) {
             /* a literal L<type><value>E: its value is digits, not a <source-name> */
             (*p)++;
             if (**p == 'N') {
-                if (!skip_template_args_nested(p, end)) return 0;
+                if (!skip_template_args(p, end)) return 0; /* a nested name N...E */
             } else {
                 (*p)++; /* a builtin type: one letter */
             }
