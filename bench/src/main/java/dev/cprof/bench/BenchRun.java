@@ -36,10 +36,11 @@ final class BenchRun {
     long cliHwmKb;
     long cprofPairSamples;
     long apPairSamples;
-    /** Java methods by name, everything else one bucket ({@link MethodShares#NATIVE}). */
+    /** Of the self shares, every leaf by name, error leaves one bucket ({@link MethodShares}). */
     double overlap = Double.NaN;
-    /** Every leaf by name, native ones included. */
-    double overlapRaw = Double.NaN;
+    /** Share of the samples whose stack holds an error frame. */
+    double cprofErrorShare = Double.NaN;
+    double apErrorShare = Double.NaN;
     double cprofShareA = Double.NaN;
     double apShareA = Double.NaN;
     int exitCode;
@@ -81,7 +82,8 @@ final class BenchRun {
         m.put("cprofPairSamples", cprofPairSamples);
         m.put("apPairSamples", apPairSamples);
         m.put("overlap", fmt(overlap));
-        m.put("overlapRaw", fmt(overlapRaw));
+        m.put("cprofErrorShare", fmt(cprofErrorShare));
+        m.put("apErrorShare", fmt(apErrorShare));
         m.put("cprofShareA", fmt(cprofShareA));
         m.put("apShareA", fmt(apShareA));
         m.put("exit", exitCode);

@@ -95,11 +95,12 @@ final class PairSession {
         run.apCollapsedZstdBytes = Compression.compress(apBytes).length;
         String apText = new String(apBytes, StandardCharsets.UTF_8);
         String cprofText = collapsed(cprofOut);
-        MethodShares ap = MethodShares.ofCollapsed(apText, true);
-        MethodShares cp = MethodShares.ofCollapsed(cprofText, true);
+        MethodShares ap = MethodShares.ofCollapsed(apText);
+        MethodShares cp = MethodShares.ofCollapsed(cprofText);
         run.apPairSamples = ap.samples;
         run.overlap = MethodShares.overlap(cp, ap);
-        run.overlapRaw = MethodShares.overlap(MethodShares.ofCollapsed(cprofText, false), MethodShares.ofCollapsed(apText, false));
+        run.cprofErrorShare = cp.errorShare();
+        run.apErrorShare = ap.errorShare();
         // The known-split workload: hotA's share of the two burners (goal: 0.75 ± 0.02).
         double a = cp.share(".hotA");
         double b = cp.share(".hotB");
@@ -120,7 +121,8 @@ final class PairSession {
         return out.toString(StandardCharsets.UTF_8);
     }
 
-    private static void jattach(BenchSettings s, long pid, String command) throws Exception {
+    /** Loads async-profiler into PID (once; later calls reuse it) and runs COMMAND; returns what jattach printed. */
+    static String jattach(BenchSettings s, long pid, String command) throws Exception {
         List<String> cmd = List.of(s.jattach(), Long.toString(pid), "load", s.apLib().toString(), "true", command);
         s.logCommand("async-profiler", cmd);
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
@@ -128,5 +130,6 @@ final class PairSession {
         if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
             throw new IOException("jattach " + command + " failed: " + out);
         }
+        return out;
     }
 }
