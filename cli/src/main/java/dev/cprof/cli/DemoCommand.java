@@ -215,11 +215,9 @@ final class DemoCommand implements Callable<Integer> {
 
     /** Starts one checkout JVM with the same java and cprof's own classes; returns when it serves. */
     private long startCheckout(boolean hot, String number) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx64m", "-XX:+UseSerialGC",
-                // C1 only: compiles in a moment, so the profile shows the service rather than the JIT
-                "-XX:TieredStopAtLevel=1", "-Dcprof.service=" + SERVICE, "-Dcprof.label.demo=" + number,
-                "-cp", classPath(), CheckoutService.class.getName()));
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        cmd.addAll(CheckoutService.JVM_OPTIONS);
+        cmd.addAll(List.of("-Dcprof.service=" + SERVICE, "-Dcprof.label.demo=" + number, "-cp", classPath(), CheckoutService.class.getName()));
         if (hot) {
             cmd.add("--hot");
         }

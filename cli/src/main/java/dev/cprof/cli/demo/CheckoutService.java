@@ -25,6 +25,11 @@ public final class CheckoutService {
     static final int DEFAULT_RATE = 700;
     /** Requests at full speed before "ready", so the JIT has compiled the request path when profiling starts. */
     static final long DEFAULT_WARMUP_MS = 500;
+    /**
+     * The JVM options the demo starts it with (the fidelity benchmark too). C1 only: it compiles in
+     * a moment, so the profile shows the service rather than the JIT.
+     */
+    public static final List<String> JVM_OPTIONS = List.of("-Xmx64m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1");
     static volatile long sink;
 
     private CheckoutService() {}
