@@ -77,6 +77,9 @@ public final class FidelityBench {
         final List<Long> apRounds = new ArrayList<>();
         double overlap = Double.NaN;
         double ceiling = Double.NaN;
+        /** Kernel frames folded into their user-space callers ({@link MethodShares#selfUser}). */
+        double overlapUser = Double.NaN;
+        double ceilingUser = Double.NaN;
         double seconds;
         String error = "";
         /** The failure of a first attempt, when this is the second. */
@@ -172,7 +175,7 @@ public final class FidelityBench {
             BenchSettings settings = new BenchSettings(java, classpath, heap, out, AgentLibrary.path(), apLib, cliJar, wrk, jattach,
                     warmup, measure, indexDocs, threads, commands);
             FidelityBench bench = new FidelityBench(settings, rounds);
-            csv.println("workload,jdk,cprofSamples,apSamples,cprofErrorShare,apErrorShare,overlap,ceiling,cprofJavaDepth,apJavaDepth,"
+            csv.println("workload,jdk,cprofSamples,apSamples,cprofErrorShare,apErrorShare,overlap,ceiling,overlapUser,ceilingUser,cprofJavaDepth,apJavaDepth,"
                     + "cprofRounds,apRounds,seconds,error,retriedAfter");
             for (String w : workloads) {
                 for (Map.Entry<Integer, String> jdk : jdks.entrySet()) {
@@ -305,7 +308,9 @@ public final class FidelityBench {
             cell.ap = MethodShares.ofCollapsed(apText.toString());
             if (cell.cprof.samples > 0 && cell.ap.samples > 0) {
                 cell.overlap = MethodShares.overlap(cell.cprof, cell.ap);
-                cell.ceiling = MethodShares.ceiling(cell.ap, cell.cprof.samples, cell.ap.samples, 20);
+                cell.ceiling = MethodShares.ceiling(cell.ap.self, cell.cprof.samples, cell.ap.samples, 20);
+                cell.overlapUser = MethodShares.overlapUser(cell.cprof, cell.ap);
+                cell.ceilingUser = MethodShares.ceiling(cell.ap.selfUser, cell.cprof.samples, cell.ap.samples, 20);
                 List<String> diff = new ArrayList<>(List.of("  cprof  async-profiler  leaf (self shares; the 30 that differ most)"));
                 diff.addAll(MethodShares.differences(cell.cprof, cell.ap, 30));
                 Files.write(Path.of(base + ".differences.txt"), diff);
@@ -362,7 +367,7 @@ public final class FidelityBench {
     private static String csvLine(Cell c) {
         boolean have = c.cprof != null && c.ap != null;
         return String.join(",", c.workload, "" + c.jdk, have ? "" + c.cprof.samples : "", have ? "" + c.ap.samples : "",
-                have ? fmt(c.cprof.errorShare()) : "", have ? fmt(c.ap.errorShare()) : "", fmt(c.overlap), fmt(c.ceiling),
+                have ? fmt(c.cprof.errorShare()) : "", have ? fmt(c.ap.errorShare()) : "", fmt(c.overlap), fmt(c.ceiling), fmt(c.overlapUser), fmt(c.ceilingUser),
                 have ? fmt(c.cprof.meanJavaDepth()) : "", have ? fmt(c.ap.meanJavaDepth()) : "",
                 '"' + c.cprofRounds.toString() + '"', '"' + c.apRounds.toString() + '"', fmt(c.seconds),
                 '"' + c.error.replace('"', '\'') + '"', '"' + c.retriedAfter.replace('"', '\'') + '"');

@@ -64,6 +64,12 @@ final class MethodShares {
     private static final Set<String> ERRORS_AS_LEAF = Set.of("[no_Java_frame]", "[thread_exit]");
 
     final Map<String, Double> self = new HashMap<>();
+    /**
+     * The same with kernel frames ({@code _[k]}, async-profiler's with perf events) folded into
+     * their user-space caller: a sample in a system call counts for the function that made it
+     * (cprof records no kernel frames). What a stack walker can be judged on alone.
+     */
+    final Map<String, Double> selfUser = new HashMap<>();
     /** Error samples by their (root-most) error frame, e.g. "[unknown_Java]" → 1,234. */
     final Map<String, Long> errorFrames = new HashMap<>();
     long samples;
@@ -75,6 +81,7 @@ final class MethodShares {
     static MethodShares ofCollapsed(String collapsed) throws IOException {
         MethodShares m = new MethodShares();
         Map<String, Long> counts = new HashMap<>();
+        Map<String, Long> countsUser = new HashMap<>();
         try (BufferedReader r = new BufferedReader(new StringReader(collapsed))) {
             String line;
             while ((line = r.readLine()) != null) {
@@ -95,6 +102,11 @@ final class MethodShares {
                 }
                 String leaf = frames[frames.length - 1];
                 counts.merge(isError(leaf, true) ? ERROR : normalise(leaf), n, Long::sum);
+                int user = frames.length - 1;
+                while (user > 0 && frames[user].endsWith("_[k]")) {
+                    user--;
+                }
+                countsUser.merge(isError(frames[user], true) ? ERROR : normalise(frames[user]), n, Long::sum);
                 m.samples += n;
                 if (error != null) {
                     m.errorSamples += n;
@@ -104,6 +116,7 @@ final class MethodShares {
             }
         }
         counts.forEach((k, v) -> m.self.put(k, (double) v / m.samples));
+        countsUser.forEach((k, v) -> m.selfUser.put(k, (double) v / m.samples));
         return m;
     }
 
@@ -141,26 +154,35 @@ final class MethodShares {
     }
 
     static double overlap(MethodShares a, MethodShares b) {
-        Set<String> keys = new HashSet<>(a.self.keySet());
-        keys.retainAll(b.self.keySet());
+        return overlap(a.self, b.self);
+    }
+
+    /** The overlap of {@link #selfUser}: kernel frames folded into their callers on both sides. */
+    static double overlapUser(MethodShares a, MethodShares b) {
+        return overlap(a.selfUser, b.selfUser);
+    }
+
+    private static double overlap(Map<String, Double> a, Map<String, Double> b) {
+        Set<String> keys = new HashSet<>(a.keySet());
+        keys.retainAll(b.keySet());
         double sum = 0;
         for (String k : keys) {
-            sum += Math.min(a.self.get(k), b.self.get(k));
+            sum += Math.min(a.get(k), b.get(k));
         }
         return sum;
     }
 
     /**
      * The overlap two profiles with these sample counts would have if both were exact samplings
-     * of REFERENCE's shares: what chance alone costs (mean of ROUNDS multinomial draws). An
+     * of REFERENCE's shares ({@link #self} or {@link #selfUser}): what chance alone costs (mean of ROUNDS multinomial draws). An
      * overlap near it cannot be told from a perfect one with so few samples.
      */
-    static double ceiling(MethodShares reference, long samplesA, long samplesB, int rounds) {
-        List<String> keys = new ArrayList<>(reference.self.keySet());
+    static double ceiling(Map<String, Double> reference, long samplesA, long samplesB, int rounds) {
+        List<String> keys = new ArrayList<>(reference.keySet());
         double[] cumulative = new double[keys.size()];
         double c = 0;
         for (int i = 0; i < keys.size(); i++) {
-            c += reference.self.get(keys.get(i));
+            c += reference.get(keys.get(i));
             cumulative[i] = c;
         }
         SplittableRandom random = new SplittableRandom(42);
