@@ -13,6 +13,8 @@
  */
 #define _GNU_SOURCE
 #include "cprof.h"
+#include "vmstructs.h"
+#include "walker.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -234,7 +236,7 @@ static void start_from_options(const cprof_options *o, const char *file) {
 
 /* Live phase: socket server, then the start= session if any. */
 static void go_live(JNIEnv *jni) {
-    (void)jni;
+    vms_init(jni); /* the code heaps exist from the live phase on */
     if (!control_started) {
         control_started = control_start() == 0;
     }
@@ -270,7 +272,7 @@ static jint init(JavaVM *vm, const char *options, int live) {
             pthread_mutex_unlock(&init_lock);
             return JNI_ERR;
         }
-        if (sampler_init() != 0) {
+        if (walker_init() != 0) {
             cprof_log("AsyncGetCallTrace not found: cpu/wall sampling disabled");
         }
         if (jvmti_init(live) != 0) {

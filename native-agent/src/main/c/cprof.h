@@ -82,16 +82,28 @@ typedef struct { jint lineno; jmethodID method_id; } cprof_frame; /* = ASGCT_Cal
 /* Wall sample thread state (from the kernel's task state letter). */
 enum { STATE_NONE = 0, STATE_RUNNING, STATE_SLEEPING, STATE_WAITING, STATE_OTHER };
 
+/* FrameType numbers of cprof.proto. */
+enum { FTYPE_NONE = 0, FTYPE_INTERPRETED = 1, FTYPE_C1 = 2, FTYPE_JIT = 3, FTYPE_INLINED = 4, FTYPE_STUB = 5 };
+#define MAX_NATIVE 64
+
 typedef struct {
     uint8_t event;          /* EV_*; 0 = skip this record */
     uint8_t non_java;       /* sampled thread had no JNIEnv */
     uint8_t state;          /* STATE_*, wall samples with the wall_state option */
-    int32_t num_frames;     /* AGCT result: <= 0 is an error code */
+    uint8_t top_type;       /* FTYPE_* of top_method */
+    int32_t num_frames;     /* Java frames; <= 0: AsyncGetCallTrace's error code */
     int32_t tid;
+    uint16_t num_native;
     uint64_t weight;
-    uintptr_t pc;           /* interrupted PC, resolved later with dladdr, 0 = none */
+    /* Above the Java frames, leaf first: PCs of native code (resolved later by symbol) and of
+     * JVM stubs in the code heap (named later from the stub table). */
+    uintptr_t native[MAX_NATIVE];
+    /* Method* of a compiled method whose frame was unwound by hand (prologue, epilogue): the
+     * Java frame right above frames[0]; 0 = none. Named by the collector. */
+    uintptr_t top_method;
     char type_name[TYPE_NAME_LEN]; /* alloc/lock: JVM class signature, else "" */
     cprof_frame frames[MAX_FRAMES]; /* leaf first */
+    uint8_t ftype[MAX_FRAMES];      /* FTYPE_* of frames[i] */
 } cprof_record;
 
 int ring_create(unsigned capacity);  /* power of two; 0 on success */
@@ -111,7 +123,6 @@ void sampler_thread_ended(int tid);
 uint64_t sampler_samples(void);
 /* Time spent in the cpu/wall signal handlers this session: the longest one and the mean. */
 void sampler_handler_times(uint64_t *max_ns, uint64_t *mean_ns);
-int sampler_init(void);                /* finds AsyncGetCallTrace; 0 on success */
 /* Every producer (signal handler, JVMTI callback) brackets its work with these, so a
  * stopping session can wait until no producer still touches the ring. */
 int sample_enter(void);                /* 1 = go ahead; 0 = not profiling (already exited) */

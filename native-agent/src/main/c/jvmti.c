@@ -5,6 +5,7 @@
  */
 #define _GNU_SOURCE
 #include "cprof.h"
+#include "stubs.h"
 
 #include <string.h>
 #include <time.h>
@@ -224,6 +225,11 @@ static void JNICALL on_contended_entered(jvmtiEnv *jvmti, JNIEnv *jni, jthread t
     sample_exit();
 }
 
+static void JNICALL on_dynamic_code(jvmtiEnv *jvmti, const char *name, const void *address, jint length) {
+    (void)jvmti;
+    stubs_add(address, length, name);
+}
+
 static void enable(jvmtiEventMode mode, jvmtiEvent ev) {
     jvmtiError err = (*g_agent.jvmti)->SetEventNotificationMode(g_agent.jvmti, mode, ev, NULL);
     if (err != JVMTI_ERROR_NONE) cprof_log("cannot %s event %d: error %d", mode == JVMTI_ENABLE ? "enable" : "disable", ev, err);
@@ -259,6 +265,7 @@ int jvmti_init(int live) {
     cb.ClassPrepare = on_class_prepare;
     cb.CompiledMethodLoad = on_compiled_method_load;
     cb.ThreadStart = on_thread_start;
+    cb.DynamicCodeGenerated = on_dynamic_code;
     cb.ThreadEnd = on_thread_end;
     cb.SampledObjectAlloc = on_sampled_alloc;
     cb.MonitorContendedEnter = on_contended_enter;
@@ -275,6 +282,11 @@ int jvmti_init(int live) {
     enable(JVMTI_ENABLE, JVMTI_EVENT_THREAD_END);
     if (potential.can_generate_compiled_method_load_events) {
         enable(JVMTI_ENABLE, JVMTI_EVENT_COMPILED_METHOD_LOAD);
+    }
+    enable(JVMTI_ENABLE, JVMTI_EVENT_DYNAMIC_CODE_GENERATED);
+    if (live) {
+        /* Stubs generated before we came: reported again, now. */
+        (*jvmti)->GenerateEvents(jvmti, JVMTI_EVENT_DYNAMIC_CODE_GENERATED);
     }
     return 0;
 }

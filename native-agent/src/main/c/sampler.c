@@ -3,11 +3,12 @@
  * (CLOCK_THREAD_CPUTIME_ID of that tid, SIGEV_THREAD_ID), so a thread is signalled once per
  * `interval` of the CPU it burns; setitimer(ITIMER_PROF) is the fallback when per-thread
  * timers cannot be created. Wall: a sampler thread signals up to N threads per tick,
- * round-robin. The signal handlers call AsyncGetCallTrace and write into the ring; nothing
- * else (no locks, no allocation, errno preserved).
+ * round-robin. The signal handlers walk the stack (walker.c) into the ring; nothing else (no
+ * locks, no allocation, errno preserved).
  */
 #define _GNU_SOURCE
 #include "cprof.h"
+#include "walker.h"
 
 #include <dirent.h>
 #include <dlfcn.h>
@@ -36,13 +37,6 @@ enum {
     JAVA_NO_FRAMES = 3   /* a JavaThread that runs no Java code (JIT compiler, service threads) */
 };
 
-typedef struct {
-    JNIEnv *env_id;
-    jint num_frames;
-    cprof_frame *frames;
-} ASGCT_CallTrace;
-typedef void (*agct_fn)(ASGCT_CallTrace *, jint, void *);
-
 /* One known OS thread of this process. tid/java are read by signal handlers. */
 typedef struct {
     atomic_int tid;       /* 0 = free slot */
@@ -53,7 +47,6 @@ typedef struct {
     int seen;             /* rescan mark */
 } tslot;
 
-static agct_fn agct;
 static tslot slots[MAX_THREADS];
 static atomic_int slots_hw;                 /* slots in use are below this */
 static pthread_mutex_t slots_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -75,18 +68,6 @@ static pthread_mutex_t tick_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t tick_cond;
 static int tick_cond_ready;
 static int stop_requested;
-
-int sampler_init(void) {
-    /* libjvm exports it; RTLD_DEFAULT finds it from a library loaded into the JVM. */
-    agct = (agct_fn)dlsym(RTLD_DEFAULT, "AsyncGetCallTrace");
-    if (agct == NULL) {
-        void *h = dlopen("libjvm.so", RTLD_LAZY | RTLD_NOLOAD);
-        if (h != NULL) {
-            agct = (agct_fn)dlsym(h, "AsyncGetCallTrace");
-        }
-    }
-    return agct != NULL ? 0 : -1;
-}
 
 int sample_enter(void) {
     atomic_fetch_add(&in_flight, 1);
@@ -129,20 +110,6 @@ static void handler_time(uint64_t start) {
     }
     atomic_fetch_add_explicit(&handler_sum_ns, ns, memory_order_relaxed);
     atomic_fetch_add_explicit(&handler_count, 1, memory_order_relaxed);
-}
-
-static uintptr_t pc_of(void *ucontext) {
-    ucontext_t *uc = ucontext;
-    if (uc == NULL) {
-        return 0;
-    }
-#if defined(__x86_64__)
-    return (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
-#elif defined(__aarch64__)
-    return (uintptr_t)uc->uc_mcontext.pc;
-#else
-    return 0;
-#endif
 }
 
 /* Async-signal-safe: a scan of the slot array with atomic loads. NULL = not a known thread. */
@@ -188,15 +155,12 @@ static void take_sample(int event, uint64_t weight, void *ucontext) {
     r->event = (uint8_t)event;
     r->tid = tid;
     r->weight = weight;
-    r->pc = pc_of(ucontext);
     if (event == EV_WALL && slot != NULL && atomic_load_explicit(&wall_state_on, memory_order_relaxed)) {
         r->state = state_code(atomic_load_explicit(&slot->state, memory_order_relaxed));
     }
+    walk_stack(env, ucontext, r);
     if (env != NULL) {
-        ASGCT_CallTrace trace = {env, 0, r->frames};
-        agct(&trace, MAX_FRAMES, ucontext);
-        r->num_frames = trace.num_frames;
-        if (event == EV_WALL && (trace.num_frames == 0 || trace.num_frames == -3)) {
+        if (event == EV_WALL && (r->num_frames == 0 || r->num_frames == -3)) {
             /* No Java frame at all (no_Java_frame, unknown_not_Java): a JavaThread of the
              * JVM itself (JIT compiler, service, signal dispatcher, attach listener) that
              * sits in native code. Its wall time is noise like that of the JVM's native
@@ -210,7 +174,6 @@ static void take_sample(int event, uint64_t weight, void *ucontext) {
         }
     } else {
         r->non_java = 1;
-        r->num_frames = 0;
     }
     ring_commit(r);
     sample_count();
@@ -527,8 +490,8 @@ int sampler_start(const cprof_options *o) {
     if (!(o->events & (EV_BIT(EV_CPU) | EV_BIT(EV_WALL)))) {
         return 0;
     }
-    if (agct == NULL || install_handlers() != 0) {
-        cprof_log("cpu/wall sampling unavailable: %s", agct == NULL ? "no AsyncGetCallTrace" : strerror(errno));
+    if (!walker_ready() || install_handlers() != 0) {
+        cprof_log("cpu/wall sampling unavailable: %s", !walker_ready() ? "no AsyncGetCallTrace" : strerror(errno));
         return -1;
     }
     atomic_store(&wall_on, (o->events & EV_BIT(EV_WALL)) != 0);
