@@ -5,25 +5,23 @@
  * With start= the agent profiles right away; with file=PATH too, it writes the framed
  * InstanceInfo and Batch envelopes to PATH.
  *
- * The agent's files, and the one direction of their calls (a file calls only files below it;
- * upward, a lower file reaches a higher one only through a callback it was handed):
+ * The agent's files, top to bottom. A file calls only files listed below it; the one way up
+ * is a callback handed down (jvmti_events.c's VMInit/VMDeath reach this file through the
+ * functions given to jvmti_init).
  *
- *   agent.c      entry points, load options, the start= session
- *     control.c  control socket and its thread: Hello, Start, Stop, Status; InstanceInfo
- *       collector.c  one session: drain the ring, resolve, aggregate, send batches
- *         jvmti_events.c  capabilities, JVMTI events (alloc/lock samples, thread start/end), names
- *           sampler.c  cpu/wall: timers, signals, AsyncGetCallTrace; the producers' gate
- *             buffer.c   lock-free ring of sample records
- *         symbols.c  .symtab function names, a small demangler
- *         encode.c   protobuf encoder and request decoder
- *         sink.c     framed writes to the client's socket or a file
- *   options.c    session options: defaults, bounds, load-option parser
- *   vm.c         JavaVM/jvmtiEnv handles, agent threads attached to the JVM
- *   util.c       log, clocks, tids, the agent's own-thread table
- *   protocol.h   numbers of cprof.proto (versions, event types, frame kinds)
- *
- * jvmti_events.c's VMInit/VMDeath reach back up to this file through the functions given to
- * jvmti_init. options.c, vm.c and util.c call nothing above them.
+ *   agent.c         entry points, load options applied, the start= session
+ *   control.c       control socket and its thread: Hello, Start, Stop, Status; InstanceInfo
+ *   collector.c     one session: drains the ring, resolves, aggregates, sends batches
+ *   jvmti_events.c  capabilities, JVMTI events (alloc/lock samples, thread start/end), names
+ *   sampler.c       cpu/wall: timers, signals, AsyncGetCallTrace; the producers' gate
+ *   buffer.c        lock-free ring of sample records
+ *   symbols.c       .symtab function names, a small demangler
+ *   encode.c        protobuf encoder, request decoder
+ *   sink.c          framed writes to the client's socket or a file
+ *   options.c       session options: defaults, bounds, the load-option parser
+ *   vm.c            JavaVM/jvmtiEnv handles, agent threads attached to the JVM
+ *   util.c          log, clocks, tids, the agent's own-thread table
+ *   protocol.h      numbers of cprof.proto (versions, event types, frame kinds)
  */
 #define _GNU_SOURCE
 #include <errno.h>
