@@ -5,10 +5,11 @@
  * a full ring counts a drop. The only consumer is the collector thread.
  */
 #define _GNU_SOURCE
-#include "cprof.h"
+#include "buffer.h"
 
+#include <stdatomic.h>
+#include <stddef.h>
 #include <string.h>
-
 #include <sys/mman.h>
 
 typedef struct {

@@ -6,17 +6,26 @@
  * a sample that would need a new entry past a cap is counted in dropped.other.
  */
 #define _GNU_SOURCE
-#include "cprof.h"
-#include "stubs.h"
-#include "vmstructs.h"
+#include "collector.h"
 
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "buffer.h"
+#include "jvmti_events.h"
+#include "protocol.h"
+#include "sampler.h"
+#include "symbols.h"
+#include "util.h"
+#include "vm.h"
+#include "stubs.h"
+#include "vmstructs.h"
 
 /* The ring: ~4.3 KB a record (256 frames), mmapped. cpu/wall alone produce at most a few
  * hundred samples per second per core: 1,024 records (4.4 MB). alloc and lock come from
@@ -129,6 +138,7 @@ extern int malloc_trim(size_t pad) __attribute__((weak));
 static session *cur;
 static pthread_mutex_t sess_lock = PTHREAD_MUTEX_INITIALIZER;
 static char *(*demangle)(const char *, char *, size_t *, int *);
+static atomic_uint default_ring_records; /* load option ring=N: the size for sessions that do not ask */
 
 static int grow(void **p, uint32_t *cap, size_t elem, uint32_t need) {
     if (need <= *cap) return 0;
@@ -578,7 +588,7 @@ static uint64_t next_drain_period(const session *s, unsigned drained) {
 }
 
 static unsigned ring_capacity_for(const cprof_options *o) {
-    uint32_t asked = o->ring_records ? o->ring_records : g_agent.ring_records;
+    uint32_t asked = o->ring_records ? o->ring_records : atomic_load(&default_ring_records);
     if (asked == 0) {
         return (o->events & (EV_BIT(EV_ALLOC) | EV_BIT(EV_LOCK))) ? RING_CAPACITY_ALLOC : RING_CAPACITY;
     }
@@ -594,9 +604,9 @@ static void end_sampling(void) {
 
 static void *collector_main(void *arg) {
     session *s = arg;
-    agent_block_signals();
-    agent_register_own_tid(cprof_gettid());
-    s->jni = agent_attach_thread("cprof-collector");
+    sampler_block_signals();
+    cprof_register_own_tid(cprof_gettid());
+    s->jni = vm_attach_agent_thread("cprof-collector");
     uint64_t flush_ns = s->o.flush_ms * 1000000ull;
     uint64_t start = now_mono_ns();
     uint64_t next_flush = start + flush_ns;
@@ -636,8 +646,8 @@ static void *collector_main(void *arg) {
     if (!atomic_load(&s->sink->broken)) {
         flush(s);
     }
-    agent_detach_thread();
-    agent_unregister_own_tid(cprof_gettid());
+    vm_detach_agent_thread();
+    cprof_unregister_own_tid(cprof_gettid());
     atomic_store(&s->finished, 1);
     return NULL;
 }
@@ -765,4 +775,8 @@ void session_status(cprof_stats *st, char *sid, size_t n) {
     sampler_handler_times(&st->max_handler_ns, &st->mean_handler_ns);
     snprintf(sid, n, "%s", cur != NULL ? cur->o.session_id : "");
     pthread_mutex_unlock(&sess_lock);
+}
+
+void session_default_ring(uint32_t records) {
+    atomic_store(&default_ring_records, records);
 }

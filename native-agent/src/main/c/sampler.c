@@ -7,14 +7,15 @@
  * locks, no allocation, errno preserved).
  */
 #define _GNU_SOURCE
-#include "cprof.h"
-#include "walker.h"
+#include "sampler.h"
 
 #include <dirent.h>
-#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -22,6 +23,12 @@
 #include <time.h>
 #include <ucontext.h>
 #include <unistd.h>
+
+#include "buffer.h"
+#include "protocol.h"
+#include "util.h"
+#include "vm.h"
+#include "walker.h"
 
 #define CPU_SIGNAL SIGPROF
 #define WALL_SIGNAL SIGVTALRM
@@ -68,6 +75,14 @@ static pthread_mutex_t tick_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t tick_cond;
 static int tick_cond_ready;
 static int stop_requested;
+
+void sampler_block_signals(void) {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, CPU_SIGNAL);
+    sigaddset(&set, WALL_SIGNAL);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+}
 
 int sample_enter(void) {
     atomic_fetch_add(&in_flight, 1);
@@ -330,7 +345,7 @@ static void rescan(int retry_no_frames) {
     struct dirent *e;
     while ((e = readdir(d)) != NULL) {
         int tid = atoi(e->d_name);
-        if (tid <= 0 || agent_is_own_tid(tid)) {
+        if (tid <= 0 || cprof_is_own_tid(tid)) {
             continue;
         }
         tslot *s = slot_add(tid);
@@ -343,7 +358,7 @@ static void rescan(int retry_no_frames) {
     for (int i = 0; i < hw; i++) {
         int tid = atomic_load(&slots[i].tid);
         /* Gone, or one of the agent's own threads (registered after it got a slot). */
-        if (tid != 0 && (!slots[i].seen || agent_is_own_tid(tid))) {
+        if (tid != 0 && (!slots[i].seen || cprof_is_own_tid(tid))) {
             slot_remove(&slots[i]);
         }
     }
@@ -352,7 +367,7 @@ static void rescan(int retry_no_frames) {
 }
 
 void sampler_thread_started(int tid) {
-    if (agent_is_own_tid(tid)) {
+    if (cprof_is_own_tid(tid)) {
         return;
     }
     pthread_mutex_lock(&slots_lock);
@@ -438,8 +453,8 @@ static void wall_tick(int *cursor, uint64_t elapsed) {
 
 static void *sampler_main(void *arg) {
     (void)arg;
-    agent_block_signals();
-    agent_register_own_tid(cprof_gettid());
+    sampler_block_signals();
+    cprof_register_own_tid(cprof_gettid());
     pthread_setname_np(pthread_self(), "cprof-sampler");
     uint64_t next_rescan = now_mono_ns() + RESCAN_NS;
     uint64_t last_tick = now_mono_ns(), next_tick = last_tick;
@@ -474,13 +489,13 @@ static void *sampler_main(void *arg) {
         pthread_mutex_lock(&tick_lock);
     }
     pthread_mutex_unlock(&tick_lock);
-    agent_unregister_own_tid(cprof_gettid());
+    cprof_unregister_own_tid(cprof_gettid());
     return NULL;
 }
 
 int sampler_start(const cprof_options *o) {
-    interval_ns = o->interval_ns ? o->interval_ns : 10000000ull;
-    wall_per_tick = o->wall_threads ? o->wall_threads : 16;
+    interval_ns = o->interval_ns ? o->interval_ns : CPROF_DEFAULT_INTERVAL_NS;
+    wall_per_tick = o->wall_threads ? o->wall_threads : CPROF_DEFAULT_WALL_THREADS;
     atomic_store(&samples, 0);
     atomic_store(&handler_max_ns, 0);
     atomic_store(&handler_sum_ns, 0);

@@ -7,7 +7,7 @@
  */
 #define _GNU_SOURCE
 #include "vmstructs.h"
-#include "cprof.h" /* cprof_log */
+#include "util.h"
 
 #include <dlfcn.h>
 #include <link.h>

@@ -6,6 +6,7 @@
 #define _GNU_SOURCE
 #include "walker.h"
 #include "vmstructs.h"
+#include "protocol.h"
 
 #include <dlfcn.h>
 #include <pthread.h>

@@ -9,7 +9,9 @@
 #ifndef CPROF_WALKER_H
 #define CPROF_WALKER_H
 
-#include "cprof.h"
+#include "buffer.h"
+
+#include <jni.h>
 
 int walker_init(void);       /* finds AsyncGetCallTrace; 0 on success */
 int walker_ready(void);      /* AsyncGetCallTrace was found */

@@ -50,7 +50,7 @@ class TargetSafetyTest {
     static final Duration CHURN = Duration.ofSeconds(SOAK ? 300 : 30);
     static final Duration STORM = Duration.ofSeconds(SOAK ? 120 : 15);
     static final Duration FLOOD = Duration.ofSeconds(SOAK ? 60 : 5);
-    /** The agent's stack depth (MAX_FRAMES in cprof.h): deeper stacks get a [truncated] root. */
+    /** The agent's stack depth (MAX_FRAMES in buffer.h): deeper stacks get a [truncated] root. */
     static final int MAX_FRAMES = 256;
 
     static Path lib;
