@@ -295,6 +295,12 @@ void walk_stack(JNIEnv *env, void *ucontext, cprof_record *r) {
             agct(&trace, MAX_FRAMES, &copy);
         }
     }
+    if (trace.num_frames < 0 && !in_java_code && r->num_native > 0) {
+        /* A JavaThread of the JVM's own (a JIT compiler thread) that never entered Java: its
+         * C++ stack is the whole story, not a failed walk. */
+        uintptr_t asp, afp, apc;
+        if (!vms_last_java_frame(env, &asp, &afp, &apc)) trace.num_frames = 0;
+    }
     r->num_frames = trace.num_frames;
     if (trace.num_frames <= 0) return;
     if (in_java_code) {
