@@ -16,7 +16,8 @@ import java.util.regex.Pattern;
  *
  * <p>Frame names are normalised so both profilers' names of one method line up:
  * async-profiler writes {@code java/lang/String.hashCode} and suffixes such as {@code _[j]},
- * cprof writes {@code java.lang.String.hashCode} and {@code _[n]} for native frames. Native
+ * cprof writes {@code java.lang.String.hashCode} with the same suffixes (older files: {@code _[n]}
+ * for native frames). Native
  * and kernel frames are named differently by the two (async-profiler symbolises libjvm's C++
  * functions, cprof names only the library, e.g. {@code [libjvm.so]}), so with {@code lumpNative}
  * every leaf that is not a Java method (native, kernel, JVM-internal, cprof's
