@@ -80,7 +80,7 @@ static void start_from_options(const cprof_options *o, const char *file) {
 
 /* Live phase: socket server, then the start= session if any. */
 static void go_live(JNIEnv *jni) {
-    vms_init(jni); /* the code heaps exist from the live phase on */
+    vms_init(g_agent.jvmti, jni); /* the code heaps exist from the live phase on */
     if (!control_started) {
         control_started = control_start() == 0;
     }

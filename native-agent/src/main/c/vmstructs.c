@@ -10,6 +10,7 @@
 #include "util.h"
 
 #include <dlfcn.h>
+#include <stdlib.h>
 #include <link.h>
 #include <string.h>
 #include <sys/uio.h>
@@ -27,6 +28,9 @@ typedef struct {
 
 static int usable;
 static int can_safe_read;
+/* JDK 25 and older: a jmethodID is the address of a slot holding the Method* (JDK-8268406
+ * made it an opaque number after that). */
+static int jmethod_id_is_slot;
 
 /* Code heaps: the CodeHeap objects, their VirtualSpaces read on every lookup (they grow). */
 static uintptr_t heaps[MAX_HEAPS];
@@ -177,7 +181,7 @@ static int read_code_heaps(void) {
     return segment_shift > 0 && segment_shift <= 16 ? 0 : -1;
 }
 
-int vms_init(JNIEnv *jni) {
+int vms_init(jvmtiEnv *jvmti, JNIEnv *jni) {
     static int done;
     if (done) return usable ? 0 : -1;
     done = 1;
@@ -200,6 +204,13 @@ int vms_init(JNIEnv *jni) {
     ty.size = sym(h, "gHotSpotVMTypeEntrySizeOffset");
     void *any = dlsym(h, "gHotSpotVMStructs");
     if (any != NULL) dl_iterate_phdr(find_libjvm_range, any);
+
+    char *spec = NULL;
+    if (jvmti != NULL && (*jvmti)->GetSystemProperty(jvmti, "java.specification.version", &spec) == JVMTI_ERROR_NONE) {
+        int major = atoi(spec);
+        jmethod_id_is_slot = major >= 9 && major <= 25;
+        (*jvmti)->Deallocate(jvmti, (unsigned char *)spec);
+    }
 
     char probe[8], src[8] = "cprof";
     can_safe_read = 1;
@@ -358,11 +369,20 @@ uintptr_t vms_call_stub_return(void) {
     return call_stub_return_addr != 0 ? *(volatile uintptr_t *)call_stub_return_addr : 0;
 }
 
-int vms_entry_frame_anchor(uintptr_t fp, uintptr_t *sp, uintptr_t *afp, uintptr_t *pc) {
+static int in_range(uintptr_t p, size_t n, uintptr_t lo, uintptr_t hi) {
+    return p >= lo && p + n <= hi && (p & 7) == 0;
+}
+
+int vms_entry_frame_anchor(uintptr_t fp, uintptr_t lo, uintptr_t hi, uintptr_t *sp, uintptr_t *afp, uintptr_t *pc) {
     if (!have_entry_wrapper || wrapper_anchor_off < 0 || anchor_sp_off < 0) return 0;
-    uintptr_t wrapper = *(const uintptr_t *)(fp + (uintptr_t)entry_wrapper_off);
-    if (wrapper == 0 || wrapper < fp) return 0; /* the wrapper lives on this stack, above the frame */
-    uintptr_t anchor = wrapper + (uintptr_t)wrapper_anchor_off;
+    uintptr_t slot = fp + (uintptr_t)entry_wrapper_off;
+    if (!in_range(slot, sizeof(uintptr_t), lo, hi)) return 0;
+    uintptr_t anchor = *(const uintptr_t *)slot + (uintptr_t)wrapper_anchor_off;
+    /* The call wrapper is a local of JavaCalls::call_helper, on this stack. */
+    if (!in_range(anchor + (uintptr_t)anchor_sp_off, 8, lo, hi) || !in_range(anchor + (uintptr_t)anchor_fp_off, 8, lo, hi) ||
+        !in_range(anchor + (uintptr_t)anchor_pc_off, 8, lo, hi)) {
+        return 0;
+    }
     *sp = *(const uintptr_t *)(anchor + (uintptr_t)anchor_sp_off);
     *afp = *(const uintptr_t *)(anchor + (uintptr_t)anchor_fp_off);
     *pc = *(const uintptr_t *)(anchor + (uintptr_t)anchor_pc_off);
@@ -390,15 +410,15 @@ jmethodID vms_method_id(uintptr_t method) {
     }
     /* Where a jmethodID points at its Method*, check it (a stale Method* reads garbage). */
     uintptr_t back;
-    if (id != 0 && safe_read(id, &back, sizeof back) == 0 && back != method) return NULL;
+    if (id != 0 && jmethod_id_is_slot && (safe_read(id, &back, sizeof back) != 0 || back != method)) return NULL;
     return (jmethodID)id;
 }
 
 uintptr_t vms_method_of_fast(jmethodID id) {
-    return id != NULL ? *(const volatile uintptr_t *)id : 0;
+    return id != NULL && jmethod_id_is_slot ? *(const volatile uintptr_t *)id : 0;
 }
 
 uintptr_t vms_method_of(jmethodID id) {
     uintptr_t m;
-    return id != NULL && safe_read((uintptr_t)id, &m, sizeof m) == 0 ? m : 0;
+    return id != NULL && jmethod_id_is_slot && safe_read((uintptr_t)id, &m, sizeof m) == 0 ? m : 0;
 }

@@ -9,7 +9,7 @@
 #ifndef CPROF_VMSTRUCTS_H
 #define CPROF_VMSTRUCTS_H
 
-#include <jni.h>
+#include <jvmti.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -34,7 +34,7 @@ typedef struct {
 } vm_blob;
 
 /* Reads the tables; once per process, when the VM is live (code heaps exist). 0 = usable. */
-int vms_init(JNIEnv *jni);
+int vms_init(jvmtiEnv *jvmti, JNIEnv *jni);
 int vms_usable(void);
 /* Async-signal-safe: is pc in a code heap's committed memory. */
 int vms_in_code_heap(uintptr_t pc);
@@ -44,14 +44,16 @@ int vms_find_blob(uintptr_t pc, vm_blob *out);
 int vms_last_java_frame(JNIEnv *env, uintptr_t *sp, uintptr_t *fp, uintptr_t *pc);
 /* Async-signal-safe: the return address of the JVM's call stub (an entry frame). */
 uintptr_t vms_call_stub_return(void);
-/* Async-signal-safe: the JavaFrameAnchor of the call wrapper of an entry frame at fp. */
-int vms_entry_frame_anchor(uintptr_t fp, uintptr_t *sp, uintptr_t *afp, uintptr_t *pc);
+/* Async-signal-safe: the JavaFrameAnchor of the call wrapper of an entry frame at fp; every
+ * slot read lies in the stack range [lo, hi). 1 if found. */
+int vms_entry_frame_anchor(uintptr_t fp, uintptr_t lo, uintptr_t hi, uintptr_t *sp, uintptr_t *afp, uintptr_t *pc);
 /* Not for signal handlers (reads metadata through guarded reads): the jmethodID of a
  * Method*, NULL when it cannot be told or the method is gone. */
 jmethodID vms_method_id(uintptr_t method);
 /* Not for signal handlers: the Method* a jmethodID stands for (JDK 25 and older), 0 if not. */
 uintptr_t vms_method_of(jmethodID id);
-/* Async-signal-safe on JDK <= 25: the Method* of a jmethodID (jmethodIDs are never freed). */
+/* Async-signal-safe: the Method* of a jmethodID, read through it on JDK 25 and older (where a
+ * jmethodID points at a Method* slot that is never freed); 0 on later JDKs. */
 uintptr_t vms_method_of_fast(jmethodID id);
 
 /* Copies n bytes at addr to out without faulting: 0 on success, -1 if unreadable. */

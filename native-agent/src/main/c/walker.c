@@ -223,7 +223,7 @@ static void type_frames(cprof_record *r, uintptr_t pc, uintptr_t sp, uintptr_t f
             /* An entry frame: Java called from the VM. Go on at the Java frame that made the VM
              * call, from the call wrapper's anchor, as AsyncGetCallTrace does. */
             uintptr_t asp, afp, apc;
-            if (!on_stack(fp, 8, sp, bottom) || !vms_entry_frame_anchor(fp, &asp, &afp, &apc)) return;
+            if (!vms_entry_frame_anchor(fp, sp, bottom, &asp, &afp, &apc)) return;
             if (!on_stack(asp, 8, sp, bottom)) return;
             if (apc == 0) {
                 if (!on_stack(asp - 8, 8, sp, bottom)) return;
