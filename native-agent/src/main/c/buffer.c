@@ -5,8 +5,11 @@
  * a full ring counts a drop. The only consumer is the collector thread.
  */
 #define _GNU_SOURCE
-#include "cprof.h"
+#include "buffer.h"
 
+#include <stdatomic.h>
+#include <stddef.h>
+#include <string.h>
 #include <sys/mman.h>
 
 typedef struct {
@@ -71,7 +74,10 @@ cprof_record *ring_claim(void) {
         }
     }
     c->rec.type_name[0] = '\0';
-    c->rec.pc = 0;
+    c->rec.num_native = 0;
+    c->rec.top_method = 0;
+    c->rec.top_type = 0;
+    memset(c->rec.ftype, 0, sizeof c->rec.ftype);
     c->rec.non_java = 0;
     c->rec.state = STATE_NONE;
     return &c->rec;

@@ -6,15 +6,26 @@
  * a sample that would need a new entry past a cap is counted in dropped.other.
  */
 #define _GNU_SOURCE
-#include "cprof.h"
+#include "collector.h"
 
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "buffer.h"
+#include "jvmti_events.h"
+#include "protocol.h"
+#include "sampler.h"
+#include "symbols.h"
+#include "util.h"
+#include "vm.h"
+#include "stubs.h"
+#include "vmstructs.h"
 
 /* The ring: ~4.3 KB a record (256 frames), mmapped. cpu/wall alone produce at most a few
  * hundred samples per second per core: 1,024 records (4.4 MB). alloc and lock come from
@@ -93,7 +104,7 @@ static void kmap_clear(kmap *m) {
  * hash -> first id; ids with the same hash are chained through `next`. */
 typedef struct { uint32_t off, len, next; } vent;
 
-typedef struct { uint32_t name; uint32_t kind; uint32_t line; } dframe;
+typedef struct { uint32_t name; uint32_t kind; uint32_t line; uint32_t type; } dframe;
 typedef cprof_sample dsample;
 
 typedef struct {
@@ -127,6 +138,7 @@ extern int malloc_trim(size_t pad) __attribute__((weak));
 static session *cur;
 static pthread_mutex_t sess_lock = PTHREAD_MUTEX_INITIALIZER;
 static char *(*demangle)(const char *, char *, size_t *, int *);
+static atomic_uint default_ring_records; /* load option ring=N: the size for sessions that do not ask */
 
 static int grow(void **p, uint32_t *cap, size_t elem, uint32_t need) {
     if (need <= *cap) return 0;
@@ -176,22 +188,22 @@ static uint32_t intern_string(session *s, const char *str, size_t n) {
     return id;
 }
 
-static uint32_t intern_frame(session *s, uint32_t name, uint32_t kind, uint32_t line) {
+static uint32_t intern_frame(session *s, uint32_t name, uint32_t kind, uint32_t line, uint32_t type) {
     uint64_t v;
     if (name == NONE) return NONE;
-    uint64_t k2 = ((uint64_t)kind << 32) | line;
+    uint64_t k2 = ((uint64_t)(kind | type << 8) << 32) | line;
     if (kmap_get(&s->frame_by_key, name, k2, &v)) return (uint32_t)v;
     if (s->nframes >= MAX_DICT_FRAMES) return NONE;
     if (grow((void **)&s->frames, &s->frames_cap, sizeof(dframe), s->nframes + 1) != 0) return NONE;
     uint32_t id = s->nframes;
-    s->frames[id] = (dframe){name, kind, line};
+    s->frames[id] = (dframe){name, kind, line, type};
     if (kmap_put(&s->frame_by_key, name, k2, id) != 0) return NONE;
     s->nframes++;
     return id;
 }
 
 static uint32_t named_frame(session *s, const char *name, uint32_t kind) {
-    return intern_frame(s, intern_string(s, name, strlen(name)), kind, 0);
+    return intern_frame(s, intern_string(s, name, strlen(name)), kind, 0, FTYPE_NONE);
 }
 
 static uint32_t intern_stack(session *s, const uint32_t *ids, uint32_t n) {
@@ -324,19 +336,19 @@ static uint32_t line_of(jmethodID m, jint bci) {
     return line;
 }
 
-static uint32_t java_frame(session *s, jmethodID m, jint bci) {
+static uint32_t java_frame(session *s, jmethodID m, jint bci, uint32_t type) {
     uint64_t v;
-    uint64_t k2 = s->o.lines ? (uint64_t)(uint32_t)bci + 1 : 0;
+    uint64_t k2 = (s->o.lines ? (uint64_t)(uint32_t)bci + 1 : 0) | (uint64_t)type << 40;
     if (kmap_get(&s->methods, (uint64_t)(uintptr_t)m, k2, &v)) return (uint32_t)v;
     uint32_t name = method_name(s, m);
     /* "[unloaded_method]", "[unknown_method]": the agent's markers, pseudo frames like the
      * AGCT error names (a Java frame's name never starts with '['). */
     if (name != NONE && s->sbytes[s->strs[name].off] == '[') {
-        uint32_t f = intern_frame(s, name, KIND_PSEUDO, 0);
+        uint32_t f = intern_frame(s, name, KIND_PSEUDO, 0, FTYPE_NONE);
         if (f != NONE) kmap_put(&s->methods, (uint64_t)(uintptr_t)m, k2, f);
         return f;
     }
-    uint32_t f = intern_frame(s, name, KIND_JAVA, s->o.lines ? line_of(m, bci) : 0);
+    uint32_t f = intern_frame(s, name, KIND_JAVA, s->o.lines ? line_of(m, bci) : 0, type);
     if (f != NONE) kmap_put(&s->methods, (uint64_t)(uintptr_t)m, k2, f);
     return f;
 }
@@ -385,6 +397,24 @@ static uint32_t native_frame(session *s, uintptr_t pc) {
     return f;
 }
 
+/* A PC in the JVM's code heap above the Java frames: a stub, by its JVMTI name or else its
+ * code blob's. NONE when it is neither (compiled code is named by AsyncGetCallTrace). */
+static uint32_t stub_frame(session *s, uintptr_t pc) {
+    char name[128];
+    uintptr_t start;
+    uint64_t v;
+    if (!stubs_find(pc, &start, name, sizeof name)) {
+        vm_blob b;
+        if (!vms_find_blob(pc, &b) || b.kind == BLOB_NMETHOD) return NONE;
+        start = b.start;
+        snprintf(name, sizeof name, "%s", b.name);
+    }
+    if (kmap_get(&s->natives, start, 0, &v)) return (uint32_t)v;
+    uint32_t f = intern_frame(s, intern_string(s, name, strlen(name)), KIND_NATIVE, 0, FTYPE_STUB);
+    if (f != NONE) kmap_put(&s->natives, start, 0, f);
+    return f;
+}
+
 static uint32_t thread_frame(session *s, int tid) {
     uint64_t v;
     if (kmap_get(&s->thread_frames, (uint64_t)tid, 0, &v)) return (uint32_t)v;
@@ -428,7 +458,7 @@ static const char *state_name(uint8_t state) {
 /* One record -> one stack (root first) -> one aggregated sample. */
 static void process_record(const cprof_record *r, void *arg) {
     session *s = arg;
-    uint32_t ids[MAX_FRAMES + 8];
+    uint32_t ids[MAX_FRAMES + MAX_NATIVE + 8];
     uint32_t n = 0;
     int bad = 0;
     if (r->event == 0) return; /* a producer's "nothing to record" */
@@ -437,26 +467,38 @@ static void process_record(const cprof_record *r, void *arg) {
         PUSH(thread_frame(s, r->tid));
     }
     if (r->non_java) {
-        PUSH(named_frame(s, "[jvm_internal]", KIND_PSEUDO));
+        if (r->num_native == 0) PUSH(named_frame(s, "[jvm_internal]", KIND_PSEUDO));
     } else if (r->num_frames <= 0) {
-        /* Kept, as a pseudo frame naming why: counted so the client can tell how much of the
-         * profile has no Java stack, but these samples are NOT lost. */
-        if (r->event == EV_CPU || r->event == EV_WALL) s->unwalkable++;
-        PUSH(named_frame(s, agct_error_name(r->num_frames), KIND_PSEUDO));
+        /* No Java frame. A JVM thread that runs none (compiler, service threads) is shown by
+         * its native stack alone; otherwise the walk failed: kept, as a pseudo frame naming
+         * why, counted so the client can tell how much of the profile has no Java stack, but
+         * these samples are NOT lost. */
+        if (r->num_frames < 0 || r->num_native == 0) {
+            if (r->event == EV_CPU || r->event == EV_WALL) s->unwalkable++;
+            PUSH(named_frame(s, agct_error_name(r->num_frames), KIND_PSEUDO));
+        }
     } else {
         int nf = r->num_frames > MAX_FRAMES ? MAX_FRAMES : r->num_frames;
         if (nf == MAX_FRAMES) PUSH(named_frame(s, "[truncated]", KIND_PSEUDO));
         for (int i = nf - 1; i >= 0; i--) {
-            PUSH(java_frame(s, r->frames[i].method_id, r->frames[i].lineno));
+            PUSH(java_frame(s, r->frames[i].method_id, r->frames[i].lineno, r->ftype[i]));
         }
+    }
+    if (r->top_method != 0) {
+        /* A compiled method interrupted in its prologue or epilogue, unwound by the walker. */
+        jmethodID m = vms_method_id(r->top_method);
+        if (m != NULL) PUSH(java_frame(s, m, -1, r->top_type));
     }
     if (r->type_name[0] != '\0') {
         char cname[256];
         class_name(r->type_name, cname, sizeof cname);
         PUSH(named_frame(s, cname, KIND_JAVA));
     }
-    if (r->pc != 0) {
-        uint32_t f = native_frame(s, r->pc);
+    for (int i = r->num_native - 1; i >= 0; i--) {
+        /* Native and stub frames: a PC that names nothing (JIT code, an unknown object) is
+         * left out rather than shown as a made-up frame. */
+        uintptr_t pc = r->native[i];
+        uint32_t f = vms_in_code_heap(pc) ? stub_frame(s, pc) : native_frame(s, pc);
         if (f != NONE) ids[n++] = f;
     }
     if (r->state != STATE_NONE) {
@@ -489,6 +531,7 @@ static void flush(session *s) {
         pb_uint(b, 1, s->frames[i].name);
         pb_uint(b, 2, s->frames[i].kind);
         pb_uint(b, 3, s->frames[i].line);
+        pb_uint(b, 4, s->frames[i].type);
         pb_end(b, m);
     }
     pb_uint(b, 7, s->sent_stacks);
@@ -545,7 +588,7 @@ static uint64_t next_drain_period(const session *s, unsigned drained) {
 }
 
 static unsigned ring_capacity_for(const cprof_options *o) {
-    uint32_t asked = o->ring_records ? o->ring_records : g_agent.ring_records;
+    uint32_t asked = o->ring_records ? o->ring_records : atomic_load(&default_ring_records);
     if (asked == 0) {
         return (o->events & (EV_BIT(EV_ALLOC) | EV_BIT(EV_LOCK))) ? RING_CAPACITY_ALLOC : RING_CAPACITY;
     }
@@ -561,9 +604,9 @@ static void end_sampling(void) {
 
 static void *collector_main(void *arg) {
     session *s = arg;
-    agent_block_signals();
-    agent_register_own_tid(cprof_gettid());
-    s->jni = agent_attach_thread("cprof-collector");
+    sampler_block_signals();
+    cprof_register_own_tid(cprof_gettid());
+    s->jni = vm_attach_agent_thread("cprof-collector");
     uint64_t flush_ns = s->o.flush_ms * 1000000ull;
     uint64_t start = now_mono_ns();
     uint64_t next_flush = start + flush_ns;
@@ -603,8 +646,8 @@ static void *collector_main(void *arg) {
     if (!atomic_load(&s->sink->broken)) {
         flush(s);
     }
-    agent_detach_thread();
-    agent_unregister_own_tid(cprof_gettid());
+    vm_detach_agent_thread();
+    cprof_unregister_own_tid(cprof_gettid());
     atomic_store(&s->finished, 1);
     return NULL;
 }
@@ -732,4 +775,8 @@ void session_status(cprof_stats *st, char *sid, size_t n) {
     sampler_handler_times(&st->max_handler_ns, &st->mean_handler_ns);
     snprintf(sid, n, "%s", cur != NULL ? cur->o.session_id : "");
     pthread_mutex_unlock(&sess_lock);
+}
+
+void session_default_ring(uint32_t records) {
+    atomic_store(&default_ring_records, records);
 }

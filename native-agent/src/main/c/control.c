@@ -6,7 +6,7 @@
  * goes back to waiting for the next client.
  */
 #define _GNU_SOURCE
-#include "cprof.h"
+#include "control.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -17,6 +17,13 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "collector.h"
+#include "encode.h"
+#include "protocol.h"
+#include "sampler.h"
+#include "util.h"
+#include "vm.h"
+
 enum { ERR_BAD_REQUEST = 1, ERR_INTERNAL = 5 };
 
 static int listen_fd = -1;
@@ -24,56 +31,7 @@ static char sock_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 static pthread_t control_thread;
 static atomic_int shutting_down;
 static JNIEnv *control_jni;
-
-/* A client that stops reading must not hold the collector (or the control thread) for
- * long: a frame fails when no byte went out for 2 s, or when it took 10 s in all (a client
- * taking a few bytes now and then would otherwise renew a per-call SO_SNDTIMEO forever).
- * EPIPE/ECONNRESET (peer gone) fail at once; the caller marks the sink broken. */
-#define SEND_STALL_NS 2000000000ull
-#define SEND_TOTAL_NS 10000000000ull
-
-static int write_all(int fd, const uint8_t *p, size_t n, int is_socket) {
-    uint64_t start = is_socket ? now_mono_ns() : 0, last_progress = start;
-    while (n > 0) {
-        ssize_t w = is_socket ? send(fd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT) : write(fd, p, n);
-        if (w < 0) {
-            if (errno == EINTR) continue;
-            if (!is_socket || (errno != EAGAIN && errno != EWOULDBLOCK)) return -1;
-            uint64_t now = now_mono_ns();
-            if (now - last_progress >= SEND_STALL_NS || now - start >= SEND_TOTAL_NS) return -1;
-            uint64_t left = SEND_STALL_NS - (now - last_progress);
-            if (SEND_TOTAL_NS - (now - start) < left) left = SEND_TOTAL_NS - (now - start);
-            struct pollfd pfd = {fd, POLLOUT, 0};
-            if (poll(&pfd, 1, (int)(left / 1000000ull) + 1) < 0 && errno != EINTR) return -1;
-            if (pfd.revents & (POLLERR | POLLHUP | POLLNVAL)) return -1;
-            continue;
-        }
-        p += w;
-        n -= (size_t)w;
-        if (is_socket) last_progress = now_mono_ns();
-    }
-    return 0;
-}
-
-int sink_write(cprof_sink *s, const pb_buf *env) {
-    uint8_t prefix[10];
-    size_t n = 0;
-    uint64_t v = env->len;
-    if (env->oom) return -1;
-    while (v >= 0x80) {
-        prefix[n++] = (uint8_t)(v | 0x80);
-        v >>= 7;
-    }
-    prefix[n++] = (uint8_t)v;
-    pthread_mutex_lock(&s->lock);
-    int rc = -1;
-    if (!atomic_load(&s->broken)) {
-        rc = write_all(s->fd, prefix, n, s->is_socket) == 0 && write_all(s->fd, env->p, env->len, s->is_socket) == 0 ? 0 : -1;
-        if (rc != 0) atomic_store(&s->broken, 1);
-    }
-    pthread_mutex_unlock(&s->lock);
-    return rc;
-}
+static char service[256];   /* load option service=NAME, else the property or environment */
 
 static int property(const char *name, char *out, size_t n) {
     char *v = NULL;
@@ -110,12 +68,16 @@ static uint64_t process_start_ms(void) {
     return btime * 1000ull + start_ticks * 1000ull / (unsigned long long)hz;
 }
 
-void control_instance(cprof_instance *in) {
+void control_set_service(const char *name) {
+    snprintf(service, sizeof service, "%s", name);
+}
+
+static void control_instance(cprof_instance *in) {
     memset(in, 0, sizeof *in);
     in->pid = (uint32_t)getpid();
     gethostname(in->host, sizeof in->host - 1);
-    if (g_agent.service[0] != '\0') {
-        snprintf(in->service, sizeof in->service, "%s", g_agent.service);
+    if (service[0] != '\0') {
+        snprintf(in->service, sizeof in->service, "%s", service);
     } else if (property("cprof.service", in->service, sizeof in->service) != 0) {
         const char *env = getenv("CPROF_SERVICE");
         snprintf(in->service, sizeof in->service, "%s", env != NULL ? env : "");
@@ -277,9 +239,9 @@ static void serve(int fd) {
 
 static void *control_main(void *arg) {
     (void)arg;
-    agent_block_signals();
-    agent_register_own_tid(cprof_gettid());
-    control_jni = agent_attach_thread("cprof-control");
+    sampler_block_signals();
+    cprof_register_own_tid(cprof_gettid());
+    control_jni = vm_attach_agent_thread("cprof-control");
     while (!atomic_load(&shutting_down)) {
         int fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
         if (fd < 0) {
@@ -340,7 +302,6 @@ int control_start(void) {
     }
     size_t tl = strlen(tmpdir);
     while (tl > 1 && tmpdir[tl - 1] == '/') tmpdir[--tl] = '\0';
-    snprintf(g_agent.tmpdir, sizeof g_agent.tmpdir, "%s", tmpdir);
     struct sockaddr_un addr;
     memset(&addr, 0, sizeof addr);
     addr.sun_family = AF_UNIX;

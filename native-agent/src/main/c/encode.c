@@ -4,10 +4,12 @@
  * checked decoder for what it receives (Hello, StartRequest, Stop, Status).
  */
 #define _GNU_SOURCE
-#include "cprof.h"
+#include "encode.h"
 
 #include <stdlib.h>
 #include <string.h>
+
+#include "protocol.h"
 
 enum { WT_VARINT = 0, WT_I64 = 1, WT_LEN = 2, WT_I32 = 5 };
 

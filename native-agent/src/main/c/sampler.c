@@ -3,17 +3,19 @@
  * (CLOCK_THREAD_CPUTIME_ID of that tid, SIGEV_THREAD_ID), so a thread is signalled once per
  * `interval` of the CPU it burns; setitimer(ITIMER_PROF) is the fallback when per-thread
  * timers cannot be created. Wall: a sampler thread signals up to N threads per tick,
- * round-robin. The signal handlers call AsyncGetCallTrace and write into the ring; nothing
- * else (no locks, no allocation, errno preserved).
+ * round-robin. The signal handlers walk the stack (walker.c) into the ring; nothing else (no
+ * locks, no allocation, errno preserved).
  */
 #define _GNU_SOURCE
-#include "cprof.h"
+#include "sampler.h"
 
 #include <dirent.h>
-#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -21,6 +23,12 @@
 #include <time.h>
 #include <ucontext.h>
 #include <unistd.h>
+
+#include "buffer.h"
+#include "protocol.h"
+#include "util.h"
+#include "vm.h"
+#include "walker.h"
 
 #define CPU_SIGNAL SIGPROF
 #define WALL_SIGNAL SIGVTALRM
@@ -36,13 +44,6 @@ enum {
     JAVA_NO_FRAMES = 3   /* a JavaThread that runs no Java code (JIT compiler, service threads) */
 };
 
-typedef struct {
-    JNIEnv *env_id;
-    jint num_frames;
-    cprof_frame *frames;
-} ASGCT_CallTrace;
-typedef void (*agct_fn)(ASGCT_CallTrace *, jint, void *);
-
 /* One known OS thread of this process. tid/java are read by signal handlers. */
 typedef struct {
     atomic_int tid;       /* 0 = free slot */
@@ -53,7 +54,6 @@ typedef struct {
     int seen;             /* rescan mark */
 } tslot;
 
-static agct_fn agct;
 static tslot slots[MAX_THREADS];
 static atomic_int slots_hw;                 /* slots in use are below this */
 static pthread_mutex_t slots_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -76,16 +76,12 @@ static pthread_cond_t tick_cond;
 static int tick_cond_ready;
 static int stop_requested;
 
-int sampler_init(void) {
-    /* libjvm exports it; RTLD_DEFAULT finds it from a library loaded into the JVM. */
-    agct = (agct_fn)dlsym(RTLD_DEFAULT, "AsyncGetCallTrace");
-    if (agct == NULL) {
-        void *h = dlopen("libjvm.so", RTLD_LAZY | RTLD_NOLOAD);
-        if (h != NULL) {
-            agct = (agct_fn)dlsym(h, "AsyncGetCallTrace");
-        }
-    }
-    return agct != NULL ? 0 : -1;
+void sampler_block_signals(void) {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, CPU_SIGNAL);
+    sigaddset(&set, WALL_SIGNAL);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
 }
 
 int sample_enter(void) {
@@ -131,20 +127,6 @@ static void handler_time(uint64_t start) {
     atomic_fetch_add_explicit(&handler_count, 1, memory_order_relaxed);
 }
 
-static uintptr_t pc_of(void *ucontext) {
-    ucontext_t *uc = ucontext;
-    if (uc == NULL) {
-        return 0;
-    }
-#if defined(__x86_64__)
-    return (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
-#elif defined(__aarch64__)
-    return (uintptr_t)uc->uc_mcontext.pc;
-#else
-    return 0;
-#endif
-}
-
 /* Async-signal-safe: a scan of the slot array with atomic loads. NULL = not a known thread. */
 static tslot *slot_of(int tid) {
     int hw = atomic_load_explicit(&slots_hw, memory_order_acquire);
@@ -188,15 +170,12 @@ static void take_sample(int event, uint64_t weight, void *ucontext) {
     r->event = (uint8_t)event;
     r->tid = tid;
     r->weight = weight;
-    r->pc = pc_of(ucontext);
     if (event == EV_WALL && slot != NULL && atomic_load_explicit(&wall_state_on, memory_order_relaxed)) {
         r->state = state_code(atomic_load_explicit(&slot->state, memory_order_relaxed));
     }
+    walk_stack(env, ucontext, r);
     if (env != NULL) {
-        ASGCT_CallTrace trace = {env, 0, r->frames};
-        agct(&trace, MAX_FRAMES, ucontext);
-        r->num_frames = trace.num_frames;
-        if (event == EV_WALL && (trace.num_frames == 0 || trace.num_frames == -3)) {
+        if (event == EV_WALL && (r->num_frames == 0 || r->num_frames == -3)) {
             /* No Java frame at all (no_Java_frame, unknown_not_Java): a JavaThread of the
              * JVM itself (JIT compiler, service, signal dispatcher, attach listener) that
              * sits in native code. Its wall time is noise like that of the JVM's native
@@ -210,7 +189,6 @@ static void take_sample(int event, uint64_t weight, void *ucontext) {
         }
     } else {
         r->non_java = 1;
-        r->num_frames = 0;
     }
     ring_commit(r);
     sample_count();
@@ -367,7 +345,7 @@ static void rescan(int retry_no_frames) {
     struct dirent *e;
     while ((e = readdir(d)) != NULL) {
         int tid = atoi(e->d_name);
-        if (tid <= 0 || agent_is_own_tid(tid)) {
+        if (tid <= 0 || cprof_is_own_tid(tid)) {
             continue;
         }
         tslot *s = slot_add(tid);
@@ -380,7 +358,7 @@ static void rescan(int retry_no_frames) {
     for (int i = 0; i < hw; i++) {
         int tid = atomic_load(&slots[i].tid);
         /* Gone, or one of the agent's own threads (registered after it got a slot). */
-        if (tid != 0 && (!slots[i].seen || agent_is_own_tid(tid))) {
+        if (tid != 0 && (!slots[i].seen || cprof_is_own_tid(tid))) {
             slot_remove(&slots[i]);
         }
     }
@@ -389,7 +367,7 @@ static void rescan(int retry_no_frames) {
 }
 
 void sampler_thread_started(int tid) {
-    if (agent_is_own_tid(tid)) {
+    if (cprof_is_own_tid(tid)) {
         return;
     }
     pthread_mutex_lock(&slots_lock);
@@ -475,8 +453,8 @@ static void wall_tick(int *cursor, uint64_t elapsed) {
 
 static void *sampler_main(void *arg) {
     (void)arg;
-    agent_block_signals();
-    agent_register_own_tid(cprof_gettid());
+    sampler_block_signals();
+    cprof_register_own_tid(cprof_gettid());
     pthread_setname_np(pthread_self(), "cprof-sampler");
     uint64_t next_rescan = now_mono_ns() + RESCAN_NS;
     uint64_t last_tick = now_mono_ns(), next_tick = last_tick;
@@ -511,13 +489,13 @@ static void *sampler_main(void *arg) {
         pthread_mutex_lock(&tick_lock);
     }
     pthread_mutex_unlock(&tick_lock);
-    agent_unregister_own_tid(cprof_gettid());
+    cprof_unregister_own_tid(cprof_gettid());
     return NULL;
 }
 
 int sampler_start(const cprof_options *o) {
-    interval_ns = o->interval_ns ? o->interval_ns : 10000000ull;
-    wall_per_tick = o->wall_threads ? o->wall_threads : 16;
+    interval_ns = o->interval_ns ? o->interval_ns : CPROF_DEFAULT_INTERVAL_NS;
+    wall_per_tick = o->wall_threads ? o->wall_threads : CPROF_DEFAULT_WALL_THREADS;
     atomic_store(&samples, 0);
     atomic_store(&handler_max_ns, 0);
     atomic_store(&handler_sum_ns, 0);
@@ -527,8 +505,8 @@ int sampler_start(const cprof_options *o) {
     if (!(o->events & (EV_BIT(EV_CPU) | EV_BIT(EV_WALL)))) {
         return 0;
     }
-    if (agct == NULL || install_handlers() != 0) {
-        cprof_log("cpu/wall sampling unavailable: %s", agct == NULL ? "no AsyncGetCallTrace" : strerror(errno));
+    if (!walker_ready() || install_handlers() != 0) {
+        cprof_log("cpu/wall sampling unavailable: %s", !walker_ready() ? "no AsyncGetCallTrace" : strerror(errno));
         return -1;
     }
     atomic_store(&wall_on, (o->events & EV_BIT(EV_WALL)) != 0);

@@ -7,12 +7,13 @@
  * (the collector caches names per session), so the target's RSS keeps only the array.
  */
 #define _GNU_SOURCE
-#include "cprof.h"
+#include "symbols.h"
 
 #include <dlfcn.h>
 #include <elf.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>

@@ -5,10 +5,11 @@
  * UndefinedBehaviorSanitizer by `make fuzz`; run by AgentDecoderFuzzTest.
  * Besides not crashing, a decoded request must be usable as the agent uses it.
  */
-#include "cprof.h"
-
 #include <stdlib.h>
 #include <string.h>
+
+#include "encode.h"
+#include "symbols.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

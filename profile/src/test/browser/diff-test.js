@@ -24,6 +24,8 @@ run(() => withPage(htmlFile, async (page) => {
   check(s.total === spec.total, 'NEW total ' + s.total + ', expected ' + spec.total);
   const info = await page.textContent('#info');
   check(info.includes(spec.legend), 'legend in the info line: ' + info);
+  // Colours mean change here, not frame type: no type legend.
+  check(!(await page.isVisible('#legend')) && (await page.evaluate(() => window.cprof.legend())).length === 0, 'no type legend in a diff');
 
   const seen = [];
   for (const f of spec.frames) {

@@ -24,6 +24,30 @@ run(() => withPage(htmlFile, async (page) => {
   }
   check(await page.isVisible('#instance') && await page.isVisible('#event'), 'selectors visible');
 
+  // Samples lost (in no stack) and unwalked (kept, as pseudo frames) are told apart.
+  check(s.lost === spec.lost && s.unwalked === spec.unwalked, 'lost ' + s.lost + ', unwalked ' + s.unwalked);
+  const info = await page.textContent('#info');
+  check(info.includes(spec.lostText) && info.includes(spec.unwalkedText), 'info line: ' + info);
+  check(!info.includes('dropped'), 'no "dropped" that counts kept samples: ' + info);
+
+  // Frame types: async-profiler's palette, the same colour as the SVG's on the canvas, a legend
+  // of the types present, the type in the tooltip.
+  const legend = await page.evaluate(() => window.cprof.legend());
+  check(JSON.stringify(legend.map((l) => l.label)) === JSON.stringify(spec.legend), 'legend ' + JSON.stringify(legend));
+  check(await page.isVisible('#legend') && (await page.textContent('#legend')) === spec.legend.join(''),
+      'legend shown: ' + await page.textContent('#legend'));
+  for (const t of spec.types) {
+    const f = (await find(t.name))[0];
+    check(f && f.drawn && f.type === t.type && f.color === t.fill, 'frame ' + t.name + ': ' + JSON.stringify(f) + ', expected ' + JSON.stringify(t));
+    const rgb = t.fill.match(/\d+/g).map(Number);
+    const px = await pixel(page, f.x + f.width - 3, f.y + 3);
+    check(Math.abs(px[0] - rgb[0]) <= 1 && Math.abs(px[1] - rgb[1]) <= 1 && Math.abs(px[2] - rgb[2]) <= 1,
+        t.name + ' drawn in ' + px + ', expected ' + t.fill);
+    await page.mouse.move(f.x + f.width / 2, f.y + f.height / 2);
+    const text = await page.textContent('#tooltip');
+    check(text.includes(t.name) && text.includes(t.type), 'tooltip of ' + t.name + ': ' + text);
+  }
+
   // Hover: the tooltip names the frame and gives its value and share.
   const hover = (await find(spec.zoomFrame))[0];
   await page.mouse.move(hover.x + hover.width / 2, hover.y + hover.height / 2);

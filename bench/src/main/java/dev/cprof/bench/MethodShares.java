@@ -23,7 +23,8 @@ import java.util.regex.Pattern;
  *
  * <p>Leaves compare by name, normalised the same way on both sides: async-profiler writes
  * {@code java/lang/String.hashCode}, cprof {@code java.lang.String.hashCode}; type suffixes
- * ({@code _[j]}, {@code _[i]}, {@code _[0]}, {@code _[1]}, {@code _[k]}, cprof's {@code _[n]})
+ * ({@code _[j]}, {@code _[i]}, {@code _[0]}, {@code _[1]}, {@code _[k]}, written by both; older
+ * cprof files also {@code _[n]} for native frames)
  * and hidden-class addresses ({@code $$Lambda.0x7f…}) are removed. Native, stub and kernel leaves
  * compare as themselves: a profiler that names a stub or a libjvm function where the other
  * names the Java caller does not match it.
@@ -131,7 +132,8 @@ final class MethodShares {
 
     /**
      * A Java method's frame: "pkg.Class.method" or "pkg/Class.method"; not C++ ("::"), a pseudo
-     * frame ("[...]"), a stub ("itable stub"), a C clone ("f.isra.0") or cprof's native/kernel (_[n], _[k]).
+     * frame ("[...]"), a stub ("itable stub"), a C clone ("f.isra.0"), a kernel frame (_[k]) or
+     * native in an older cprof file (_[n]). C functions have no '.'. As profile's CollapsedFormat reads them.
      */
     static boolean isJava(String frame) {
         return frame.indexOf('.') > 0 && !frame.startsWith("[") && !frame.contains("::") && frame.indexOf(' ') < 0

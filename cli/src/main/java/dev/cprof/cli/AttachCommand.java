@@ -202,10 +202,9 @@ final class AttachCommand implements Callable<Integer> {
                     sb.append(profile.total(e, -1)).append(' ').append(Events.name(e))
                             .append(Events.byWeight(e) ? " " + Events.unit(e) : " samples").append(", ");
                 }
-                var d = profile.dropped();
-                if (d.getBufferFull() + d.getOther() > 0) {
-                    // lost in the agents (a full sample buffer, a full dictionary): counted, never silent
-                    sb.append(d.getBufferFull() + d.getOther()).append(" samples dropped, ");
+                String losses = Losses.text(profile); // counted, never silent; unwalked ones are not lost
+                if (!losses.isEmpty()) {
+                    sb.append(losses).append(", ");
                 }
                 sb.append(String.format(java.util.Locale.ROOT, "%.1f s%s → %s", r.seconds(), r.interrupted() ? " (interrupted)" : "", output.output()));
                 err.println(sb);
@@ -225,10 +224,7 @@ final class AttachCommand implements Callable<Integer> {
                 samples.put(Events.name(e), profile.total(e, -1));
             }
             summary.put("samples", samples);
-            var d = profile.dropped();
-            // Unwalkable samples are kept as pseudo frames; only the others are lost.
-            summary.put("dropped", d.getBufferFull() + d.getOther());
-            summary.put("unwalkable", d.getUnwalkable());
+            Losses.json(summary, profile);
             long wire = 0;
             for (SessionMerger.Stream s : r.streams()) {
                 wire += s.wireBytes();

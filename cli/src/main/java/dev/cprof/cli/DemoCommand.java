@@ -296,6 +296,10 @@ final class DemoCommand implements Callable<Integer> {
             String role = roles.getOrDefault((long) s.info().getPid(), "");
             out.printf(Locale.ROOT, "  %-32s %,7d samples%s%n", s.label(), s.samples(), role.isEmpty() ? "" : "  " + role);
         }
+        String losses = Losses.text(p);
+        if (!losses.isEmpty()) {
+            out.println("  " + losses);
+        }
         out.println("hottest methods (self time, all instances):");
         for (Map.Entry<String, Long> e : topSelf(p, cpu, 5)) {
             out.printf(Locale.ROOT, "  %5.1f%%  %s%n", total == 0 ? 0 : 100.0 * e.getValue() / total, e.getKey());

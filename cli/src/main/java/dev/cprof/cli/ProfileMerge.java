@@ -22,7 +22,7 @@ final class ProfileMerge {
             }
             int[] frameMap = new int[p.frames.size()];
             for (int f = 0; f < frameMap.length; f++) {
-                frameMap[f] = out.frame(p.frameName(f), p.frames.kind(f), p.frames.line(f));
+                frameMap[f] = out.copyFrame(p, f);
             }
             // Node ids are in creation order, parents first: one pass maps the whole tree.
             int[] nodeMap = new int[p.tree.size()];

@@ -171,8 +171,9 @@ final class TopCommand implements Callable<Integer> {
             lastSamples = model.samples();
             lastTime = now;
             TopModel.Result r = model.rows(event, -1, null, null);
-            out.println(String.format(Locale.ROOT, "cprof top %s · %s · %d/%d instances · %,.0f samples/s · %.0f s",
-                    source.describe(), Events.name(event), merger.streams().size(), source.found(), rate, (now - started) / 1e9));
+            out.println(String.format(Locale.ROOT, "cprof top %s · %s · %d/%d instances · %,.0f samples/s · %.0f s%s",
+                    source.describe(), Events.name(event), merger.streams().size(), source.found(), rate, (now - started) / 1e9,
+                    model.losses()));
             List<String[]> rows = new ArrayList<>();
             rows.add(new String[] {"SELF%", "TOTAL%", Events.byWeight(event) ? "SELF " + Events.unit(event).toUpperCase(Locale.ROOT) : "SAMPLES", "METHOD"});
             for (TopModel.Row row : r.rows().subList(0, Math.min(top, r.rows().size()))) {

@@ -45,6 +45,8 @@ final class TopModel {
     private final List<String> instanceLabels = new ArrayList<>();
     private final List<EventType> events = new ArrayList<>();
     private long samples;
+    private long lost;
+    private long unwalked;
 
     TopModel() {
         parent[0] = -1;
@@ -95,6 +97,8 @@ final class TopModel {
         }
         values = nv;
         samples = n;
+        lost = p.lost();
+        unwalked = p.unwalked();
         List<InstanceInfo> infos = p.instances();
         for (int i = instanceLabels.size(); i < infos.size(); i++) {
             instanceLabels.add(Profile.instanceLabel(infos.get(i)));
@@ -121,6 +125,12 @@ final class TopModel {
     /** Sample counts over all events and instances (for samples/s). */
     long samples() {
         return samples;
+    }
+
+    /** " · 12 lost, 340 unwalked" for the header line (samples lost, and kept unwalked), or "". */
+    String losses() {
+        String b = Losses.brief(lost, unwalked);
+        return b.isEmpty() ? "" : " \u00b7 " + b;
     }
 
     List<EventType> events() {

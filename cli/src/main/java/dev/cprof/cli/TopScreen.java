@@ -242,9 +242,9 @@ final class TopScreen {
         List<AttributedString> lines = new ArrayList<>();
         EventType event = events.get(eventIndex);
         long elapsed = (System.nanoTime() - started) / 1_000_000_000L;
-        String head = String.format(Locale.ROOT, "cprof top %s · %s · instance: %s · %d/%d instances · %,.0f samples/s · %02d:%02d:%02d",
+        String head = String.format(Locale.ROOT, "cprof top %s · %s · instance: %s · %d/%d instances · %,.0f samples/s · %02d:%02d:%02d%s",
                 source.describe(), Events.name(event), instance < 0 ? "all" : model.instances().get(instance),
-                merger.streams().size(), source.found(), rate, elapsed / 3600, elapsed / 60 % 60, elapsed % 60);
+                merger.streams().size(), source.found(), rate, elapsed / 3600, elapsed / 60 % 60, elapsed % 60, model.losses());
         lines.add(line(head, width, AttributedStyle.INVERSE));
         String second = typing != null ? "filter: " + typing + "_   (Enter applies, Esc clears)"
                 : (filter != null ? "filter: " + filterText + "   " : "") + status;

@@ -20,10 +20,11 @@ import org.junit.jupiter.api.io.TempDir;
 class ConvertCommandTest {
 
     static final String HELLO = String.join("\n",
-            "main;app.Server.handle;app.Checkout.price 40",
-            "main;app.Server.handle;app.Checkout.tax 25",
-            "main;app.Server.handle;java.util.HashMap.get 7",
-            "main;app.Server.accept;Java_sun_nio_ch_Net_accept_[n];accept_[k] 3",
+            "main;app.Server.handle_[j];app.Checkout.price_[i] 40",
+            "main;app.Server.handle_[j];app.Checkout.tax_[1] 25",
+            "main;app.Server.handle_[j];java.util.HashMap.get_[0] 7",
+            "main;app.Server.handle;app.Checkout.price 1",
+            "main;app.Server.accept;Java_sun_nio_ch_Net_accept;accept_[k] 3",
             "GC Thread;[unknown] 2",
             "") ;
 

@@ -27,6 +27,8 @@ final class DecodedProfile {
     final List<List<Integer>> stacks = new ArrayList<>();
     /** "frame;frame;..." root first -> {count, weight}, per event. */
     final Map<EventType, Map<List<String>, long[]>> samples = new HashMap<>();
+    /** The same with each frame's kind and type: "name|KIND|TYPE". */
+    final Map<EventType, Map<List<String>, long[]>> typedSamples = new HashMap<>();
     long batches;
     long droppedBufferFull;
     long unwalkable;
@@ -58,12 +60,18 @@ final class DecodedProfile {
         }
         SampleGroups.forEach(b, (stack, event, count, weight) -> {
             List<String> names = new ArrayList<>();
+            List<String> typed = new ArrayList<>();
             for (int id : stacks.get(stack)) {
-                names.add(strings.get(frames.get(id).getName()));
+                Frame f = frames.get(id);
+                names.add(strings.get(f.getName()));
+                typed.add(strings.get(f.getName()) + "|" + f.getKind() + "|" + f.getType());
             }
             long[] cw = samples.computeIfAbsent(event, k -> new HashMap<>()).computeIfAbsent(names, k -> new long[2]);
             cw[0] += count;
             cw[1] += weight;
+            long[] tw = typedSamples.computeIfAbsent(event, k -> new HashMap<>()).computeIfAbsent(typed, k -> new long[2]);
+            tw[0] += count;
+            tw[1] += weight;
         });
         droppedBufferFull += b.getDropped().getBufferFull();
         unwalkable += b.getDropped().getUnwalkable();
@@ -81,6 +89,17 @@ final class DecodedProfile {
         return total;
     }
 
+    /** Sum of counts of the event's typed stacks (frames "name|KIND|TYPE") matching {@code p}. */
+    long typedCount(EventType event, Predicate<List<String>> p) {
+        long total = 0;
+        for (var e : typedSamples.getOrDefault(event, Map.of()).entrySet()) {
+            if (p.test(e.getKey())) {
+                total += e.getValue()[0];
+            }
+        }
+        return total;
+    }
+
     static Predicate<List<String>> leaf(String frameName) {
         return stack -> !stack.isEmpty() && stack.get(stack.size() - 1).equals(frameName);
     }
@@ -90,8 +109,14 @@ final class DecodedProfile {
     }
 
     String dump(EventType event, int max) {
+        return dumpMatching(event, s -> true, max);
+    }
+
+    /** The most frequent stacks of the event that match {@code p}, one per line. */
+    String dumpMatching(EventType event, Predicate<List<String>> p, int max) {
         StringBuilder sb = new StringBuilder();
         samples.getOrDefault(event, Map.of()).entrySet().stream()
+                .filter(e -> p.test(e.getKey()))
                 .sorted((a, b) -> Long.compare(b.getValue()[0], a.getValue()[0]))
                 .limit(max)
                 .forEach(e -> sb.append(e.getValue()[0]).append(' ').append(String.join(";", e.getKey())).append('\n'));

@@ -148,6 +148,20 @@ final class TargetJvm implements AutoCloseable {
         return java.util.Map.of();
     }
 
+    /**
+     * Waits until the workload has printed {@code seconds} seconds of progress lines (one per
+     * 250 ms): warmed up, its hot code compiled. Throws after a minute.
+     */
+    void awaitProgress(int seconds) throws InterruptedException {
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        while (output.toString().lines().filter(l -> l.startsWith("progress ")).count() < seconds * 4L) {
+            if (System.nanoTime() > deadline || !process.isAlive()) {
+                throw new IllegalStateException("no progress from the workload: " + output);
+            }
+            Thread.sleep(50);
+        }
+    }
+
     /** One figure of the last progress line, 0 before the first. */
     long progress(String key) {
         return progress().getOrDefault(key, 0L);

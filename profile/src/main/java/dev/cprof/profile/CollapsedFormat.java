@@ -2,6 +2,7 @@ package dev.cprof.profile;
 
 import dev.cprof.wire.proto.EventType;
 import dev.cprof.wire.proto.FrameKind;
+import dev.cprof.wire.proto.FrameType;
 import dev.cprof.wire.proto.InstanceInfo;
 import java.io.BufferedReader;
 import java.io.BufferedWriter;
@@ -14,14 +15,23 @@ import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Pattern;
 
 /**
  * Brendan Gregg's collapsed stacks: one line per stack, frames root first joined by ';',
  * a space, and the value. A ';' inside a frame name cannot be represented and is written as
- * ':'; line breaks become spaces. Kinds other than Java and pseudo get async-profiler-style
- * suffixes ({@code _[k]} kernel, {@code _[n]} native, {@code _[py]} python), which the reader
- * strips again (it also accepts async-profiler's {@code _[j]}, {@code _[i]}, {@code _[0]}, {@code _[1]}).
- * Java lines, when present, are written as {@code name:line}.
+ * ':'; line breaks become spaces. Java lines, when present, are written as {@code name:line}.
+ *
+ * <p>Frame types are written as async-profiler writes them, so its converter and FlameGraph.pl
+ * read our files: {@code _[0]} interpreted, {@code _[1]} C1-compiled, {@code _[j]} JIT-compiled,
+ * {@code _[i]} inlined, {@code _[k]} kernel; Python frames get cprof's own {@code _[py]}. Native
+ * frames (JVM stubs included), pseudo frames and Java frames of unknown type get no suffix.
+ * The reader takes the suffixes back to kind and type (and cprof's old {@code _[n]} for native);
+ * a frame without one is told by its name, as async-profiler's converter does: {@code [...]} is
+ * a pseudo frame ({@code [libfoo.so]} native), C++ ({@code ::}) and C names (no {@code .} or
+ * {@code /}, or a compiler clone such as {@code memcpy.part.0}) are native, the rest (and
+ * array classes such as {@code byte[]}) Java. A stub's type has no suffix and reads back as a
+ * plain native frame.
  */
 final class CollapsedFormat implements ProfileWriter, ProfileReader {
 
@@ -63,11 +73,22 @@ final class CollapsedFormat implements ProfileWriter, ProfileReader {
         if (line > 0) {
             name = name + ":" + line;
         }
-        return switch (profile.frames.kind(frame)) {
-            case KERNEL -> name + "_[k]";
-            case NATIVE -> name + "_[n]";
-            case PYTHON -> name + "_[py]";
-            default -> name;
+        return name + suffix(profile.frames.kind(frame), profile.frames.type(frame));
+    }
+
+    /** async-profiler's suffix for a frame of this kind and type, or "". */
+    static String suffix(FrameKind kind, FrameType type) {
+        return switch (kind) {
+            case JAVA -> switch (type) {
+                case INTERPRETED -> "_[0]";
+                case C1_COMPILED -> "_[1]";
+                case JIT_COMPILED -> "_[j]";
+                case INLINED -> "_[i]";
+                default -> "";
+            };
+            case KERNEL -> "_[k]";
+            case PYTHON -> "_[py]";
+            default -> "";
         };
     }
 
@@ -126,19 +147,41 @@ final class CollapsedFormat implements ProfileWriter, ProfileReader {
         return profile;
     }
 
-    private static final String[][] SUFFIXES = {
-        {"_[k]", "KERNEL"}, {"_[n]", "NATIVE"}, {"_[py]", "PYTHON"},
-        {"_[j]", "JAVA"}, {"_[i]", "JAVA"}, {"_[0]", "JAVA"}, {"_[1]", "JAVA"},
+    private static final String[] SUFFIXES = {"_[0]", "_[1]", "_[j]", "_[i]", "_[k]", "_[n]", "_[py]"};
+    private static final FrameKind[] SUFFIX_KINDS = {
+        FrameKind.JAVA, FrameKind.JAVA, FrameKind.JAVA, FrameKind.JAVA, FrameKind.KERNEL, FrameKind.NATIVE, FrameKind.PYTHON,
     };
+    private static final FrameType[] SUFFIX_TYPES = {
+        FrameType.INTERPRETED, FrameType.C1_COMPILED, FrameType.JIT_COMPILED, FrameType.INLINED,
+        FrameType.FRAME_TYPE_UNSPECIFIED, FrameType.FRAME_TYPE_UNSPECIFIED, FrameType.FRAME_TYPE_UNSPECIFIED,
+    };
+    /** A C function's name with GCC's clone suffixes: memcpy.part.0, f.cold, f.constprop.0.isra.0. */
+    private static final Pattern C_CLONE = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*(\\.(cold|part|isra|constprop|lto_priv|localalias)(\\.[0-9]+)?)+");
 
     private static int frameOf(Profile profile, String name) {
-        for (String[] s : SUFFIXES) {
-            if (name.endsWith(s[0]) && name.length() > s[0].length()) {
-                return profile.frame(name.substring(0, name.length() - s[0].length()), FrameKind.valueOf(s[1]), 0);
+        for (int i = 0; i < SUFFIXES.length; i++) {
+            if (name.endsWith(SUFFIXES[i]) && name.length() > SUFFIXES[i].length()) {
+                return profile.frame(name.substring(0, name.length() - SUFFIXES[i].length()), SUFFIX_KINDS[i], SUFFIX_TYPES[i], 0);
             }
         }
-        boolean pseudo = name.startsWith("[") && name.endsWith("]");
-        return profile.frame(name, pseudo ? FrameKind.PSEUDO : FrameKind.JAVA, 0);
+        return profile.frame(name, kindOf(name), 0);
+    }
+
+    /** The kind of a frame without a suffix, by its name (see the class comment). */
+    static FrameKind kindOf(String name) {
+        if (name.startsWith("[") && name.endsWith("]")) {
+            return name.contains(".so") ? FrameKind.NATIVE : FrameKind.PSEUDO; // [libjvm.so]: a library without symbols
+        }
+        if (name.contains("::") || name.startsWith("-[") || name.startsWith("+[") || name.indexOf('@') > 0) {
+            return FrameKind.NATIVE; // C++, Objective-C, a versioned symbol (memcpy@@GLIBC_2.14)
+        }
+        if (name.endsWith("[]")) {
+            return FrameKind.JAVA; // an allocated array class: byte[]
+        }
+        if (name.indexOf('.') < 0 && name.indexOf('/') < 0 || C_CLONE.matcher(name).matches()) {
+            return FrameKind.NATIVE; // a C function: Java methods are Class.method
+        }
+        return FrameKind.JAVA;
     }
 
     private static String abbreviate(String s) {

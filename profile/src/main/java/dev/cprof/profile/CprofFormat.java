@@ -34,7 +34,8 @@ final class CprofFormat implements ProfileWriter, ProfileReader {
             b.addStrings(p.strings.get(i));
         }
         for (int f = 0; f < p.frames.size(); f++) {
-            b.addFrames(Frame.newBuilder().setName(p.frames.name(f)).setKind(p.frames.kind(f)).setLine(p.frames.line(f)));
+            b.addFrames(Frame.newBuilder().setName(p.frames.name(f)).setKind(p.frames.kind(f))
+                    .setType(p.frames.type(f)).setLine(p.frames.line(f)));
         }
         for (EventType e : p.events()) {
             b.addEvents(EventDesc.newBuilder().setType(e).setUnit(Events.unit(e)));
@@ -74,7 +75,7 @@ final class CprofFormat implements ProfileWriter, ProfileReader {
         int[] frameMap = new int[m.getFramesCount()];
         for (int f = 0; f < frameMap.length; f++) {
             Frame fr = m.getFrames(f);
-            frameMap[f] = p.frames.intern(lookup(stringMap, fr.getName(), "string", sourceName), fr.getKind(), fr.getLine());
+            frameMap[f] = p.frames.intern(lookup(stringMap, fr.getName(), "string", sourceName), fr.getKind(), fr.getType(), fr.getLine());
         }
         int[] nodeMap = new int[m.getNodesCount() + 1];
         for (int n = 0; n < m.getNodesCount(); n++) {

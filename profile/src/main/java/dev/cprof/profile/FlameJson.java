@@ -19,7 +19,8 @@ import java.util.List;
  * {
  *   "format": "cprof-flame", "version": 1,
  *   "title": "...",
- *   "frames": {"name": [..], "kind": [..], "line": [..]},   // kind: FrameKind number; line 0 = none
+ *   "frames": {"name": [..], "kind": [..], "type": [..],   // kind: FrameKind number, type: FrameType number
+ *              "line": [..]},                              // line 0 = none
  *   "nodes": {"depth": [..], "frame": [..]},                 // nodes 1..N-1 in preorder, children by name;
  *                                                           // node 0 is the root ("all") and is implicit
  *   "instances": ["host:pid service", ..],
@@ -27,7 +28,8 @@ import java.util.List;
  *               "self": [{"n": [..], "v": [..]}, ..]}],    // one sparse self-value list per instance:
  *                                                           // n = node ids, delta-encoded ascending; v = values
  *   "initial": {"event": 0, "instance": -1},               // what the page shows first; -1 = all
- *   "meta": {"startNs": .., "endNs": .., "dropped": {..}}
+ *   "meta": {"startNs": .., "endNs": .., "dropped": {..}}  // dropped: lost (bufferFull, other), and unwalkable:
+ *                                                           // kept in the stacks as pseudo frames, not lost
  * }
  * </pre>
  *
@@ -127,7 +129,8 @@ final class FlameJson {
         FrameTable frames = profile.frames;
         Comparator<Integer> byName = Comparator.<Integer, String>comparing(c -> profile.frameName(tree.frame(c)))
                 .thenComparingInt(c -> frames.kind(tree.frame(c)).getNumber())
-                .thenComparingInt(c -> frames.line(tree.frame(c)));
+                .thenComparingInt(c -> frames.line(tree.frame(c)))
+                .thenComparingInt(c -> frames.type(tree.frame(c)).getNumber());
         FlameView.sortGroups(children, childStart, n, byName);
         // Preorder, iteratively: stacks can be thousands of frames deep.
         order = new int[children.length + 1];
@@ -191,6 +194,13 @@ final class FlameJson {
                 w.write(',');
             }
             w.write(Integer.toString(frames.kind(frameOrder[i]).getNumber()));
+        }
+        w.write("],\n\"type\":[");
+        for (int i = 0; i < frameOrder.length; i++) {
+            if (i > 0) {
+                w.write(',');
+            }
+            w.write(Integer.toString(frames.type(frameOrder[i]).getNumber()));
         }
         w.write("],\n\"line\":[");
         for (int i = 0; i < frameOrder.length; i++) {

@@ -54,10 +54,11 @@ public final class FlameView implements SvgWriter.Tree {
                 childList[fill[tree.parent(node)]++] = node;
             }
         }
-        // Name, then kind, then line: the order FlameJson uses too, so all writers agree.
+        // Name, then kind, then line, then type: the order FlameJson uses too, so all writers agree.
         Comparator<Integer> byName = Comparator.<Integer, String>comparing(c -> profile.frameName(tree.frame(c)))
                 .thenComparing(c -> profile.frames.kind(tree.frame(c)))
-                .thenComparingInt(c -> profile.frames.line(tree.frame(c)));
+                .thenComparingInt(c -> profile.frames.line(tree.frame(c)))
+                .thenComparingInt(c -> profile.frames.type(tree.frame(c)).getNumber());
         sortGroups(childList, childStart, n, byName);
     }
 

@@ -3,8 +3,10 @@ package dev.cprof.profile;
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.WireFormat;
+import dev.cprof.wire.proto.Dropped;
 import dev.cprof.wire.proto.EventType;
 import dev.cprof.wire.proto.FrameKind;
+import dev.cprof.wire.proto.FrameType;
 import dev.cprof.wire.proto.InstanceInfo;
 import java.io.BufferedInputStream;
 import java.io.IOException;
@@ -25,7 +27,8 @@ import java.util.zip.ZipException;
  * (count/weight); other types are ignored unless none is known, then the default (or first)
  * type is read as cpu samples. The {@code instance} label names the instance of a sample; a
  * location's lines (inlined functions) become several frames. The mapping file written by
- * {@link PprofWriter#mappingFile} gives the frame kind back.
+ * {@link PprofWriter#mappingFile} gives the frame kind back, a Java function's system name its
+ * type ({@link PprofWriter#typeSuffix}), the comments the lost and unwalked sample counts.
  */
 final class PprofReader implements ProfileReader {
     static final int MAX_BYTES = CprofFormat.MAX_FILE_BYTES;
@@ -212,11 +215,31 @@ final class PprofReader implements ProfileReader {
         for (long c : comments) {
             String text = s.get(c);
             int eq = text.indexOf('=');
-            if (eq > 0 && !text.startsWith("dropped:")) {
+            if (!readDropped(p, text) && eq > 0) {
                 p.metadata().put(text.substring(0, eq), text.substring(eq + 1));
             }
         }
         return p;
+    }
+
+    private static final Pattern LOST = Pattern.compile("lost: \\d+ samples \\(buffer_full=(\\d{1,18}) other=(\\d{1,18})\\)");
+    private static final Pattern UNWALKED = Pattern.compile("unwalked: (\\d{1,18}) samples.*");
+    private static final Pattern DROPPED = Pattern.compile("dropped: buffer_full=(\\d{1,18}) unwalkable=(\\d{1,18}) other=(\\d{1,18})");
+
+    /** The lost and unwalked counts of PprofWriter's comments (and the older "dropped:" one); false for another comment. */
+    private static boolean readDropped(Profile p, String comment) {
+        Matcher m;
+        if ((m = LOST.matcher(comment)).matches()) {
+            p.addDropped(Dropped.newBuilder().setBufferFull(Long.parseLong(m.group(1))).setOther(Long.parseLong(m.group(2))).build());
+        } else if ((m = UNWALKED.matcher(comment)).matches()) {
+            p.addDropped(Dropped.newBuilder().setUnwalkable(Long.parseLong(m.group(1))).build());
+        } else if ((m = DROPPED.matcher(comment)).matches()) {
+            p.addDropped(Dropped.newBuilder().setBufferFull(Long.parseLong(m.group(1))).setUnwalkable(Long.parseLong(m.group(2)))
+                    .setOther(Long.parseLong(m.group(3))).build());
+        } else {
+            return comment.startsWith("dropped:");
+        }
+        return true;
     }
 
     private static boolean taken(EventType[] eventOf, boolean[] weightOf, int upTo, EventType e, boolean weight) {
@@ -255,17 +278,34 @@ final class PprofReader implements ProfileReader {
                 throw new ProfileFormatException(s.sourceName + ": location " + id + " refers to unknown function " + line[0]);
             }
             String name = s.get(fn[0]);
+            String systemName = s.get(fn[1]);
             if (name.isEmpty()) {
-                name = s.get(fn[1]);
+                name = systemName;
             }
             FrameKind kind = mappedKind;
             if (kind == null) {
                 kind = name.startsWith("[") && name.endsWith("]") ? FrameKind.PSEUDO : FrameKind.JAVA;
             }
-            out[i] = p.frame(name, kind, (int) Math.max(0, Math.min(line[1], 0x0fffffff)));
+            out[i] = p.frame(name, kind, typeOf(kind, name, systemName), (int) Math.max(0, Math.min(line[1], 0x0fffffff)));
         }
         return out;
     }
+
+    /** The type PprofWriter put in a Java function's system name (name + async-profiler's suffix), if any. */
+    private static FrameType typeOf(FrameKind kind, String name, String systemName) {
+        if (kind == FrameKind.JAVA && systemName.length() == name.length() + 4 && systemName.startsWith(name)) {
+            for (FrameType t : JAVA_TYPES) {
+                if (systemName.endsWith(PprofWriter.typeSuffix(kind, t))) {
+                    return t;
+                }
+            }
+        }
+        return FrameType.FRAME_TYPE_UNSPECIFIED;
+    }
+
+    private static final FrameType[] JAVA_TYPES = {
+        FrameType.INTERPRETED, FrameType.C1_COMPILED, FrameType.JIT_COMPILED, FrameType.INLINED,
+    };
 
     private static InstanceInfo instanceInfo(String label, String sourceName, int index) {
         InstanceInfo.Builder b = InstanceInfo.newBuilder().setInstanceId(index);

@@ -3,6 +3,7 @@ package dev.cprof.profile;
 import com.google.protobuf.CodedOutputStream;
 import dev.cprof.wire.proto.EventType;
 import dev.cprof.wire.proto.FrameKind;
+import dev.cprof.wire.proto.FrameType;
 import dev.cprof.wire.proto.InstanceInfo;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -23,7 +24,10 @@ import java.util.zip.GZIPOutputStream;
  * measure that cprof's flame graphs show for the written event ({@link Events#measure}).
  *
  * <p>Every frame is one location (id = frame id + 1) with one line; functions are shared by
- * frames of the same name and kind. The frame kind is kept as the location's mapping, whose
+ * frames of the same name, kind and type. A Java frame's type (interpreted, C1, JIT, inlined) is
+ * its function's system name: the name with async-profiler's suffix ({@code _[j]}, ...), which
+ * pprof shows in {@code -raw} and does not group by. Lost and unwalked samples are comments.
+ * The frame kind is kept as the location's mapping, whose
  * file is {@link #mappingFile} (for example {@code [kernel.kallsyms]}), marked as already
  * symbolized so pprof never tries to symbolize it. Encoded by hand: field numbers below are
  * those of profile.proto.
@@ -71,6 +75,11 @@ final class PprofWriter implements ProfileWriter {
             case PSEUDO -> "[cprof]";
             default -> null;
         };
+    }
+
+    /** The system-name suffix of a function: the type of a Java frame as async-profiler writes it, or "". */
+    static String typeSuffix(FrameKind kind, FrameType type) {
+        return kind == FrameKind.JAVA ? CollapsedFormat.suffix(kind, type) : "";
     }
 
     @Override
@@ -188,19 +197,23 @@ final class PprofWriter implements ProfileWriter {
             }
         }
 
-        // locations (one per frame) and functions (one per name and kind)
+        // locations (one per frame) and functions (one per name, kind and type)
         Map<Long, Integer> functionOf = new HashMap<>();
-        List<int[]> functions = new ArrayList<>(); // {name string id}
+        List<int[]> functions = new ArrayList<>(); // {name string id, system name string id}
         for (int f = 0; f < usedFrame.length; f++) {
             if (!usedFrame[f]) {
                 continue;
             }
             FrameKind k = profile.frames.kind(f);
-            int nameId = strings.id(profile.frameName(f));
-            long fkey = ((long) profile.frames.name(f) << 8) | k.ordinal();
+            FrameType t = profile.frames.type(f);
+            String name = profile.frameName(f);
+            int nameId = strings.id(name);
+            long fkey = ((long) profile.frames.name(f) << 16) | (k.ordinal() << 8) | t.ordinal();
             Integer fid = functionOf.get(fkey);
             if (fid == null) {
-                functions.add(new int[] {nameId});
+                // pprof's graphs group by name, so type variants stay one method in top, peek, the
+                // flame graph; the system name keeps the type as async-profiler's suffix.
+                functions.add(new int[] {nameId, strings.id(name + typeSuffix(k, t))});
                 fid = functions.size();
                 functionOf.put(fkey, fid);
             }
@@ -226,7 +239,7 @@ final class PprofWriter implements ProfileWriter {
             CodedOutputStream m = CodedOutputStream.newInstance(buf, 32);
             m.writeUInt64(F_ID, i + 1);
             m.writeInt64(F_NAME, functions.get(i)[0]);
-            m.writeInt64(F_SYSTEM_NAME, functions.get(i)[0]);
+            m.writeInt64(F_SYSTEM_NAME, functions.get(i)[1]);
             m.flush();
             o.writeByteArray(P_FUNCTION, buf.toByteArray());
         }
@@ -249,8 +262,11 @@ final class PprofWriter implements ProfileWriter {
             comments.add(strings.id(e.getKey() + "=" + e.getValue()));
         }
         var d = profile.dropped();
-        if (d.getBufferFull() + d.getUnwalkable() + d.getOther() > 0) {
-            comments.add(strings.id("dropped: buffer_full=" + d.getBufferFull() + " unwalkable=" + d.getUnwalkable() + " other=" + d.getOther()));
+        if (profile.lost() > 0) {
+            comments.add(strings.id("lost: " + profile.lost() + " samples (buffer_full=" + d.getBufferFull() + " other=" + d.getOther() + ")"));
+        }
+        if (profile.unwalked() > 0) {
+            comments.add(strings.id("unwalked: " + profile.unwalked() + " samples, kept under pseudo frames such as [unknown_Java]"));
         }
         int defaultType = strings.id(mainType[0]);
         int periodTypeName = strings.id(periodType[0]);

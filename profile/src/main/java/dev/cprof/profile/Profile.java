@@ -3,6 +3,7 @@ package dev.cprof.profile;
 import dev.cprof.wire.proto.Dropped;
 import dev.cprof.wire.proto.EventType;
 import dev.cprof.wire.proto.FrameKind;
+import dev.cprof.wire.proto.FrameType;
 import dev.cprof.wire.proto.InstanceInfo;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -64,6 +65,16 @@ public final class Profile {
         return frames.intern(strings.intern(name), kind, line);
     }
 
+    public int frame(String name, FrameKind kind, FrameType type, int line) {
+        return frames.intern(strings.intern(name), kind, type, line);
+    }
+
+    /** This profile's id of frame {@code f} of {@code source}: the same name, kind, type and line. */
+    public int copyFrame(Profile source, int f) {
+        FrameTable from = source.frames;
+        return frames.intern(strings.intern(source.frameName(f)), from.kind(f), from.type(f), from.line(f));
+    }
+
     public String frameName(int frame) {
         return strings.get(frames.name(frame));
     }
@@ -117,6 +128,19 @@ public final class Profile {
         return Dropped.newBuilder().setBufferFull(droppedBufferFull).setUnwalkable(droppedUnwalkable).setOther(droppedOther).build();
     }
 
+    /** Samples the agents lost (a full buffer, a full table): in no stack of this profile. */
+    public long lost() {
+        return droppedBufferFull + droppedOther;
+    }
+
+    /**
+     * Samples whose stack could not be walked. Not lost: each is in the profile under a named
+     * pseudo frame ({@code [unknown_Java]}, {@code [gc]}, ...), so they are part of the totals.
+     */
+    public long unwalked() {
+        return droppedUnwalkable;
+    }
+
     /** Total of the event's measure over all instances (or one, when instance ≥ 0). */
     public long total(EventType event, int instance) {
         long sum = 0;
@@ -130,6 +154,6 @@ public final class Profile {
 
     /** Approximate heap used by the tables, for the memory benchmark. */
     public long memoryBytes() {
-        return tree.memoryBytes() + values.memoryBytes() + frames.size() * 21L;
+        return tree.memoryBytes() + values.memoryBytes() + frames.size() * 22L;
     }
 }

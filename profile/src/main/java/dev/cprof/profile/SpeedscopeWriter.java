@@ -39,6 +39,9 @@ final class SpeedscopeWriter implements ProfileWriter {
         int[] sharedIndex = new int[profile.frames.size()];
         java.util.Arrays.fill(sharedIndex, -1);
         List<Integer> sharedFrames = new ArrayList<>();
+        // speedscope has no place for a frame's type: frames that differ only in type share an
+        // entry, so its sandwich and left-heavy views keep one row per method.
+        LongIntMap sharedOf = new LongIntMap(Math.max(16, profile.frames.size()));
         StringBuilder profiles = new StringBuilder(1 << 16);
         int profileCount = 0;
         int active = -1;
@@ -56,8 +59,15 @@ final class SpeedscopeWriter implements ProfileWriter {
                     for (int i = 0; i < depth; i++) {
                         int f = frames[i];
                         if (sharedIndex[f] < 0) {
-                            sharedIndex[f] = sharedFrames.size();
-                            sharedFrames.add(f);
+                            long key = ((long) profile.frames.name(f) << 32) | ((long) profile.frames.kind(f).getNumber() << 28)
+                                    | (profile.frames.line(f) & 0x0fffffffL);
+                            int shared = sharedOf.get(key);
+                            if (shared < 0) {
+                                shared = sharedFrames.size();
+                                sharedFrames.add(f);
+                                sharedOf.putNew(key, shared);
+                            }
+                            sharedIndex[f] = shared;
                         }
                         if (i > 0) {
                             samples.append(',');

@@ -5,6 +5,7 @@ import dev.cprof.wire.proto.Batch;
 import dev.cprof.wire.proto.EventType;
 import dev.cprof.wire.proto.Frame;
 import dev.cprof.wire.proto.FrameKind;
+import dev.cprof.wire.proto.FrameType;
 import dev.cprof.wire.proto.SampleGroup;
 import dev.cprof.wire.proto.Stack;
 import java.util.Arrays;
@@ -26,7 +27,7 @@ public final class StreamMerger {
     /** Rotatable only: the stream's dictionary in its own ids (strings; frames; stacks as a flat frame list). */
     private final boolean keep;
     private String[] rawStrings;
-    private int[] rawFrames; // 3 ints per frame: name string, kind number, line
+    private int[] rawFrames; // 4 ints per frame: name string, kind number, type number, line
     private int[] stackStart;
     private int[] stackFrames;
     private int stackFramesSize;
@@ -56,7 +57,7 @@ public final class StreamMerger {
         this.keep = keep;
         if (keep) {
             rawStrings = new String[256];
-            rawFrames = new int[3 * 256];
+            rawFrames = new int[4 * 256];
             stackStart = new int[257];
             stackFrames = new int[4096];
         }
@@ -101,12 +102,13 @@ public final class StreamMerger {
         for (Frame f : batch.getNewFramesList()) {
             frameMap = ensure(frameMap, frames);
             if (keep) {
-                rawFrames = 3 * frames + 2 < rawFrames.length ? rawFrames : Arrays.copyOf(rawFrames, rawFrames.length * 2);
-                rawFrames[3 * frames] = f.getName();
-                rawFrames[3 * frames + 1] = f.getKindValue();
-                rawFrames[3 * frames + 2] = f.getLine();
+                rawFrames = 4 * frames + 3 < rawFrames.length ? rawFrames : Arrays.copyOf(rawFrames, rawFrames.length * 2);
+                rawFrames[4 * frames] = f.getName();
+                rawFrames[4 * frames + 1] = f.getKindValue();
+                rawFrames[4 * frames + 2] = f.getTypeValue();
+                rawFrames[4 * frames + 3] = f.getLine();
             }
-            frameMap[frames++] = profile.frames.intern(string(f.getName()), f.getKind(), f.getLine());
+            frameMap[frames++] = profile.frames.intern(string(f.getName()), f.getKind(), f.getType(), f.getLine());
         }
         for (Stack s : batch.getNewStacksList()) {
             int n = s.getFramesCount();
@@ -189,9 +191,10 @@ public final class StreamMerger {
     private int frame(int id) {
         int m = frameMap[id];
         if (m < 0) {
-            FrameKind kind = FrameKind.forNumber(rawFrames[3 * id + 1]);
-            m = frameMap[id] = profile.frames.intern(string(rawFrames[3 * id]),
-                    kind == null ? FrameKind.UNRECOGNIZED : kind, rawFrames[3 * id + 2]);
+            FrameKind kind = FrameKind.forNumber(rawFrames[4 * id + 1]);
+            FrameType type = FrameType.forNumber(rawFrames[4 * id + 2]);
+            m = frameMap[id] = profile.frames.intern(string(rawFrames[4 * id]),
+                    kind == null ? FrameKind.UNRECOGNIZED : kind, type == null ? FrameType.UNRECOGNIZED : type, rawFrames[4 * id + 3]);
         }
         return m;
     }

@@ -14,7 +14,8 @@ import java.util.Locale;
  * A static flame graph in SVG: one event ({@link WriteOptions#eventOf}), all instances or one
  * ({@link WriteOptions#instance}), root at the bottom, children in name order. Every frame is a
  * rect with a {@code <title>} tooltip (first line the frame's name, then value and share of
- * the total); labels are cut to fit. Frames narrower than half a pixel are left out.
+ * the total, then the frame's type) and coloured by its type ({@link FlamePalette}); labels are
+ * cut to fit. Frames narrower than half a pixel are left out.
  */
 final class SvgWriter implements ProfileWriter {
     static final int WIDTH = 1200;
@@ -52,6 +53,7 @@ final class SvgWriter implements ProfileWriter {
             int node = layout.drawn[i];
             String name;
             String color;
+            String type = "";
             if (node == StackTree.ROOT) {
                 name = "all";
                 color = "rgb(190,190,190)";
@@ -62,10 +64,11 @@ final class SvgWriter implements ProfileWriter {
                 if (line > 0) {
                     name = name + ":" + line;
                 }
-                color = FlamePalette.color(profile.frames.kind(frame), name);
+                color = FlamePalette.color(profile.frames.kind(frame), profile.frames.type(frame), name);
+                type = "\ntype: " + FlamePalette.typeText(profile.frames.kind(frame), profile.frames.type(frame));
             }
             String tooltip = name + '\n' + group(view.total(node)) + ' ' + unit + ", " + percent(view.total(node), total) + " of total"
-                    + (view.self(node) != 0 ? "; self " + group(view.self(node)) + ", " + percent(view.self(node), total) : "");
+                    + (view.self(node) != 0 ? "; self " + group(view.self(node)) + ", " + percent(view.self(node), total) : "") + type;
             layout.frame(sb, node, HEADER, name, tooltip, color);
             w.append(sb);
         }

@@ -130,7 +130,7 @@ public final class Views {
         }
         int[] frameMap = new int[source.frames.size()];
         for (int f = 0; f < frameMap.length; f++) {
-            frameMap[f] = out.frame(source.frameName(f), source.frames.kind(f), source.frames.line(f));
+            frameMap[f] = out.copyFrame(source, f);
         }
         // Per instance: the out node its stacks go under (the prefix, then "[python pid N]" when
         // its stacks do not start with it themselves), or ROOT.
@@ -248,7 +248,7 @@ public final class Views {
     private static void copyInto(Profile source, Profile out, int[] instanceRoot, java.util.function.IntPredicate keepNode) {
         int[] frameMap = new int[source.frames.size()];
         for (int f = 0; f < frameMap.length; f++) {
-            frameMap[f] = out.frame(source.frameName(f), source.frames.kind(f), source.frames.line(f));
+            frameMap[f] = out.copyFrame(source, f);
         }
         ValueTable v = source.values;
         for (int s = 0; s < v.size(); s++) {

@@ -7,7 +7,8 @@
   var D = JSON.parse(document.getElementById('cprof-data').textContent);
   var FH = 16;            // frame height in CSS pixels
   var MIN_WIDTH = 0.5;    // frames narrower than this are not drawn
-  var KIND = ['unknown', 'java', 'native', 'kernel', 'python', 'pseudo'];
+  var KIND = ['unknown', 'java', 'native', 'kernel', 'python', 'pseudo'];  // FrameKind numbers
+  var TYPE = ['', 'interpreted', 'c1', 'jit', 'inlined', 'stub'];          // FrameType numbers
 
   // ---- the tree: nodes in preorder, children sorted by name; node 0 is the root ----
   var N = D.nodes.depth.length + 1;
@@ -39,6 +40,7 @@
   }
   function nameOf(node) { return node === 0 ? 'all' : displayName[frame[node]]; }
   function kindOf(node) { return node === 0 ? 'pseudo' : (KIND[D.frames.kind[frame[node]]] || 'unknown'); }
+  function typeOf(node) { return node === 0 || !D.frames.type ? '' : (TYPE[D.frames.type[frame[node]]] || ''); }
 
   // ---- selections: (event, instance) -> self and total per node ----
   var events = D.events;
@@ -127,25 +129,46 @@
   }
   function pct(v, of) { return of > 0 ? (100 * v / of).toFixed(2) + '%' : '0%'; }
 
-  // ---- colours (the same scheme as FlamePalette.java) ----
+  // ---- colours by frame type: the same rules and numbers as FlamePalette.java ----
+  // async-profiler's palette (its flame.html): [legend, base colour, what the shade adds to r, g, b].
+  var CATEGORY = {
+    interpreted: ['Interpreted', 0xb2e1b2, 20, 20, 20], c1: ['Java compiled by C1', 0xcce880, 20, 20, 20],
+    jit: ['Java compiled', 0x50e150, 30, 30, 30], inlined: ['Inlined', 0x50cccc, 30, 30, 30],
+    cpp: ['C++ (VM)', 0xc8c83c, 30, 30, 10], native: ['Native', 0xe15a5a, 30, 40, 40], kernel: ['Kernel', 0xe17d00, 30, 30, 0],
+    python: ['Python', 0x508ce6, 40, 50, 20], pseudo: ['Pseudo frame', 0xafafaf, 30, 30, 30], unknown: ['Unknown', 0xc8c8be, 20, 20, 20]
+  };
+  var CATEGORY_ORDER = ['interpreted', 'c1', 'jit', 'inlined', 'cpp', 'native', 'kernel', 'python', 'pseudo', 'unknown'];
+  function categoryOf(node) {
+    var kind = kindOf(node), type = typeOf(node);
+    if (kind === 'java') { return type === 'interpreted' || type === 'c1' || type === 'inlined' ? type : 'jit'; }
+    // Stubs are code the JVM generated, not C++: async-profiler draws them as native.
+    if (kind === 'native') { return type !== 'stub' && nameOf(node).indexOf('::') >= 0 ? 'cpp' : 'native'; }
+    return CATEGORY[kind] ? kind : 'unknown';
+  }
+  // The type in words, as FlamePalette.typeText says it.
+  function typeText(node) {
+    var kind = kindOf(node), type = typeOf(node);
+    if (node === 0) { return 'the whole profile'; }
+    if (kind === 'java') {
+      return { interpreted: 'Java, interpreted', c1: 'Java, compiled by C1', jit: 'Java, JIT compiled', inlined: 'Java, inlined' }[type] || 'Java';
+    }
+    if (kind === 'native') { return type === 'stub' ? 'native, JVM stub' : 'native'; }
+    return { kernel: 'kernel', python: 'Python', pseudo: 'pseudo frame' }[kind] || 'unknown';
+  }
   function hashName(s) {
     var h = 0x811c9dc5;
     for (var i = 0; i < s.length; i++) { h ^= s.charCodeAt(i); h = Math.imul(h, 0x01000193); }
     return h >>> 0;
   }
-  var BASE = {
-    java: [50, 60, 190, 40, 50, 60], native: [230, 20, 140, 50, 40, 30], kernel: [220, 30, 80, 40, 50, 20],
-    python: [80, 40, 140, 50, 230, 20], pseudo: [175, 30, 175, 30, 175, 30], unknown: [200, 20, 200, 20, 190, 20]
-  };
-  var colorCache = {};
-  function kindColor(node) {
-    var name = nameOf(node), kind = kindOf(node), key = kind + '\u0000' + name;
-    var c = colorCache[key];
-    if (!c) {
-      var v = (hashName(name) % 1000) / 1000, b = BASE[kind] || BASE.unknown;
-      c = 'rgb(' + Math.round(b[0] + b[1] * v) + ',' + Math.round(b[2] + b[3] * v) + ',' + Math.round(b[4] + b[5] * v) + ')';
-      colorCache[key] = c;
-    }
+  function rgb(c, v) {
+    return 'rgb(' + ((c[1] >> 16) + Math.round(c[2] * v)) + ',' + (((c[1] >> 8) & 255) + Math.round(c[3] * v)) + ','
+        + ((c[1] & 255) + Math.round(c[4] * v)) + ')';
+  }
+  var frameColor = new Array(F);
+  function typeColor(node) {
+    if (node === 0) { return 'rgb(190,190,190)'; }
+    var f = frame[node], c = frameColor[f];
+    if (!c) { c = frameColor[f] = rgb(CATEGORY[categoryOf(node)], (hashName(nameOf(node)) % 1000) / 1000); }
     return c;
   }
   // The same rule and numbers as FlamePalette.diffColor (and so DiffSvgWriter): the change of
@@ -164,7 +187,7 @@
   }
   function colorOf(node) {
     if (matchFrame && node !== 0 && matchFrame[frame[node]]) { return '#ee00ee'; }
-    return sel.delta ? diffColor(node) : kindColor(node);
+    return sel.delta ? diffColor(node) : typeColor(node);
   }
 
   // ---- elements ----
@@ -193,6 +216,8 @@
   evSelect.value = String(state.ev);
   instSelect.value = String(state.inst);
 
+  var dropped = (D.meta || {}).dropped || {};
+  var lost = (dropped.bufferFull || 0) + (dropped.other || 0), unwalked = dropped.unwalkable || 0;
   (function info() {
     var parts = [];
     parts.push(instances.length + (instances.length === 1 ? ' instance' : ' instances'));
@@ -202,8 +227,12 @@
       parts.push(new Date(m.startNs / 1e6).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC'));
       parts.push(((m.endNs - m.startNs) / 1e9).toFixed(1) + ' s');
     }
-    var dr = m.dropped || {}, lost = (dr.bufferFull || 0) + (dr.unwalkable || 0) + (dr.other || 0);
-    if (lost > 0) { parts.push(group(lost) + ' samples dropped'); }
+    // Lost samples are in no stack; unwalked ones are kept (under [unknown_Java] and the like).
+    if (lost > 0) {
+      parts.push(group(lost) + (lost === 1 ? ' sample' : ' samples') + ' lost (buffer full ' + group(dropped.bufferFull || 0)
+          + ', other ' + group(dropped.other || 0) + ')');
+    }
+    if (unwalked > 0) { parts.push(group(unwalked) + ' unwalked (kept as pseudo frames)'); }
     parts.push(group(N - 1) + ' nodes');
     var dd = events[0] && events[0].delta;
     if (dd) {
@@ -211,6 +240,27 @@
           + Math.round(dd.fullPp * 100) / 100 + 'pp), grey unchanged, full red not in BASE');
     }
     document.getElementById('info').textContent = parts.join(' \u00b7 ');
+  })();
+
+  // The colour legend: the frame types this profile has, in async-profiler's words (not in a diff).
+  var legend = [];
+  (function legendOf() {
+    var box = document.getElementById('legend');
+    if (events[0] && events[0].delta) { box.hidden = true; return; }
+    var present = {};
+    for (var i = 1; i < N; i++) { present[categoryOf(i)] = true; }
+    CATEGORY_ORDER.forEach(function (k) {
+      if (!present[k]) { return; }
+      var item = document.createElement('span'), swatch = document.createElement('span');
+      item.className = 'key';
+      swatch.className = 'swatch';
+      swatch.style.background = rgb(CATEGORY[k], 0.5);
+      item.appendChild(swatch);
+      item.appendChild(document.createTextNode(CATEGORY[k][0]));
+      box.appendChild(item);
+      legend.push({ category: k, label: CATEGORY[k][0], color: rgb(CATEGORY[k], 0.5) });
+    });
+    box.hidden = legend.length === 0;
   })();
 
   // ---- layout and drawing ----
@@ -362,7 +412,8 @@
     var rect = canvas.getBoundingClientRect();
     var total = sel.total[0];
     return {
-      node: node, name: nameOf(node), kind: kindOf(node), depth: d,
+      node: node, name: nameOf(node), kind: kindOf(node), type: typeText(node), category: node === 0 ? null : categoryOf(node),
+      color: colorOf(node), depth: d,
       value: sel.total[node], self: sel.self[node], percent: total > 0 ? 100 * sel.total[node] / total : 0,
       drawn: drawn, x: rect.left + x, y: rect.top + yOf(d), width: w, height: FH - 1,
       highlighted: !!(matchFrame && node !== 0 && matchFrame[frame[node]])
@@ -370,7 +421,7 @@
   }
   function tooltipText(node) {
     var total = sel.total[0], t = sel.total[node], s = sel.self[node];
-    var lines = [kindOf(node) + ' frame', fmtValue(t) + ', ' + pct(t, total) + ' of total'];
+    var lines = [typeText(node), fmtValue(t) + ', ' + pct(t, total) + ' of total'];
     if (state.zoom !== 0 && node !== state.zoom && depth[node] > depth[state.zoom]) {
       lines[1] += ', ' + pct(t, sel.total[state.zoom]) + ' of zoomed frame';
     }
@@ -455,9 +506,12 @@
         total: total, totalText: totalEl.textContent,
         search: state.search, matched: total > 0 ? matchedValue / total : 0, matchedText: matchedEl.textContent,
         inverted: state.inverted, drawn: drawnCount, highlighted: highlightedCount,
-        width: cssWidth, height: (maxDepth + 1) * FH
+        width: cssWidth, height: (maxDepth + 1) * FH,
+        lost: lost, unwalked: unwalked, info: document.getElementById('info').textContent
       };
     },
+    /** The colour legend: [{category, label, color}], in drawing order; empty in a diff. */
+    legend: function () { return legend.slice(); },
     frameAt: function (clientX, clientY) {
       var rect = canvas.getBoundingClientRect();
       return describe(hit(clientX - rect.left, clientY - rect.top));

@@ -47,9 +47,27 @@ class HtmlBrowserTest {
                 + ",\"highlightFrame\":\"Json.parse\""
                 + ",\"instance1Total\":35,\"instance1TotalText\":\"35 samples\",\"instance1Matched\":\"matched 28.6%\""
                 + ",\"event1Instance1Total\":1000000,\"event1Total\":4000000,\"event1Unit\":\"bytes\""
-                + ",\"screenshotSearch\":\"Json\"}";
+                + ",\"screenshotSearch\":\"Json\""
+                + ",\"lost\":5,\"unwalked\":7,\"lostText\":\"5 samples lost (buffer full 3, other 2)\""
+                + ",\"unwalkedText\":\"7 unwalked (kept as pseudo frames)\""
+                + ",\"legend\":[\"Interpreted\",\"Java compiled by C1\",\"Java compiled\",\"Inlined\",\"C++ (VM)\",\"Native\","
+                + "\"Kernel\",\"Python\",\"Pseudo frame\"]"
+                + ",\"types\":[" + types() + "]}";
         check("flame-test.js", "flame-browser-test.html", "flame.png",
                 out -> Format.HTML.write(HtmlWriterTest.fixture(), out, WriteOptions.defaults().withTitle(title)), spec, 10_000);
+    }
+
+    /** Frames of the fixture, one per type, with the type the tooltip says and the SVG's fill for them. */
+    private static String types() throws Exception {
+        List<String[]> svg = SvgWriterTest.frames(SvgWriterTest.svg(HtmlWriterTest.fixture(), WriteOptions.defaults()));
+        StringBuilder sb = new StringBuilder();
+        for (String name : new String[] {"Server.handle", HtmlWriterTest.ANGLE, "Checkout.pay", "main", HtmlWriterTest.UNICODE,
+            "os::malloc", HtmlWriterTest.SEMI, "do_syscall_64", HtmlWriterTest.QUOTED, "[gc]"}) {
+            String[] f = SvgWriterTest.named(svg, name);
+            sb.append(sb.length() == 0 ? "" : ",").append("{\"name\":").append(Json.string(name))
+                    .append(",\"type\":").append(Json.string(f[6])).append(",\"fill\":").append(Json.string(f[3])).append('}');
+        }
+        return sb.toString();
     }
 
     /**

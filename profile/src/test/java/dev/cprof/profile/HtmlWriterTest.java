@@ -4,8 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.cprof.wire.proto.Dropped;
 import dev.cprof.wire.proto.EventType;
 import dev.cprof.wire.proto.FrameKind;
+import dev.cprof.wire.proto.FrameType;
 import dev.cprof.wire.proto.InstanceInfo;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -34,17 +36,17 @@ class HtmlWriterTest {
         int i0 = p.addInstance(InstanceInfo.newBuilder().setInstanceId(1).setHost("host-a").setPid(101).setService("checkout").build());
         int i1 = p.addInstance(InstanceInfo.newBuilder().setInstanceId(2).setHost("host-b").setPid(202).setService("checkout").build());
         int main = p.frame("main", FrameKind.JAVA, 0);
-        int server = p.frame("Server.handle", FrameKind.JAVA, 0);
-        int pay = p.frame("Checkout.pay", FrameKind.JAVA, 0);
-        int unicode = p.frame(UNICODE, FrameKind.JAVA, 0);
-        int angle = p.frame(ANGLE, FrameKind.JAVA, 0);
-        int json = p.frame("Json.parse", FrameKind.JAVA, 0);
-        int semi = p.frame(SEMI, FrameKind.NATIVE, 0);
+        int server = p.frame("Server.handle", FrameKind.JAVA, FrameType.INTERPRETED, 0);
+        int pay = p.frame("Checkout.pay", FrameKind.JAVA, FrameType.JIT_COMPILED, 0);
+        int unicode = p.frame(UNICODE, FrameKind.JAVA, FrameType.INLINED, 0);
+        int angle = p.frame(ANGLE, FrameKind.JAVA, FrameType.C1_COMPILED, 0);
+        int json = p.frame("Json.parse", FrameKind.JAVA, FrameType.JIT_COMPILED, 0);
+        int semi = p.frame(SEMI, FrameKind.NATIVE, FrameType.STUB, 0);
         int quoted = p.frame(QUOTED, FrameKind.PYTHON, 0);
         int gc = p.frame("[gc]", FrameKind.PSEUDO, 0);
         int sys = p.frame("do_syscall_64", FrameKind.KERNEL, 0);
         int script = p.frame(SCRIPT, FrameKind.JAVA, 0);
-        int malloc = p.frame("libc_malloc", FrameKind.NATIVE, 0);
+        int malloc = p.frame("os::malloc", FrameKind.NATIVE, 0);
         EventType cpu = EventType.CPU;
         p.addSample(new int[] {main, server, pay, unicode}, i0, cpu, 30, 0);
         p.addSample(new int[] {main, server, pay, unicode}, i1, cpu, 10, 0);
@@ -59,6 +61,8 @@ class HtmlWriterTest {
         p.addSample(new int[] {main, server, json}, i1, EventType.ALLOC, 1, 1_000_000);
         // A node with a zero measure (alloc is measured by weight) must not reach the page.
         p.addSample(new int[] {main, p.frame("Nothing.here", FrameKind.JAVA, 0)}, i0, EventType.ALLOC, 1, 0);
+        // 5 samples lost in the agents; 7 unwalked, which are in the stacks above ([gc] has 10)
+        p.addDropped(Dropped.newBuilder().setBufferFull(3).setUnwalkable(7).setOther(2).build());
         return p;
     }
 
@@ -143,6 +147,24 @@ class HtmlWriterTest {
         assertEquals(List.of("A.run", "work", "A.run"), frames.get("name"));
         assertEquals(List.of(12L, 0L, 13L), frames.get("line"));
         assertEquals(List.of(1L, 4L, 1L), frames.get("kind"));
+        assertEquals(List.of(0L, 0L, 0L), frames.get("type"));
+    }
+
+    @Test
+    void typesAndLossesReachThePage() throws IOException {
+        Map<?, ?> data = (Map<?, ?>) new Json(embeddedJson(html(fixture(), WriteOptions.defaults()))).parse();
+        Map<?, ?> frames = (Map<?, ?>) data.get("frames");
+        Map<Object, Object> typeOf = new TreeMap<>();
+        for (int f = 0; f < ((List<?>) frames.get("name")).size(); f++) {
+            typeOf.put(((List<?>) frames.get("name")).get(f), ((List<?>) frames.get("type")).get(f));
+        }
+        assertEquals(1L, typeOf.get("Server.handle"));
+        assertEquals(2L, typeOf.get(ANGLE));
+        assertEquals(3L, typeOf.get("Checkout.pay"));
+        assertEquals(4L, typeOf.get(UNICODE));
+        assertEquals(5L, typeOf.get(SEMI));
+        assertEquals(0L, typeOf.get("main"));
+        assertEquals(Map.of("bufferFull", 3L, "unwalkable", 7L, "other", 2L), ((Map<?, ?>) data.get("meta")).get("dropped"));
     }
 
     @Test

@@ -214,6 +214,24 @@ class PprofWriterTest {
         assertTrue(space.contains("of 5120B total"), space);
     }
 
+    /**
+     * A method interpreted, C1-, JIT-compiled and inlined is one row of {@code top} (pprof groups
+     * by name), while each variant keeps its type in its function's system name.
+     */
+    @Test
+    void goToolPprofShowsTypeVariantsAsOneMethod() throws Exception {
+        Path file = tempFile("types.pb.gz", write(FrameTypesTest.everyType(), WriteOptions.defaults()));
+        Map<String, long[]> top = top(pprof("-top", "-sample_index=samples", file.toString()));
+        assertEquals(15, top.get(FrameTypesTest.PAY)[0], "flat of the five variants, 1 + 2 + 3 + 4 + 5: " + top.keySet());
+        assertEquals(45, top.get(FrameTypesTest.PAY)[1], "cum: and what the JIT one calls, 6 + 7 + 8 + 9");
+        String raw = pprof("-raw", file.toString());
+        for (String suffix : new String[] {"_[0]", "_[1]", "_[j]", "_[i]"}) {
+            assertTrue(raw.contains(FrameTypesTest.PAY + suffix), suffix + " in:\n" + raw);
+        }
+        assertTrue(raw.contains("lost: 4 samples (buffer_full=3 other=1)"), raw);
+        assertTrue(raw.contains("unwalked: 10 samples"), raw);
+    }
+
     @Test
     void readerReadsWhatGoToolPprofEncodes() throws Exception {
         Profile p = twoEvents();

@@ -25,7 +25,10 @@ class SvgWriterTest {
         return f.newDocumentBuilder().parse(new ByteArrayInputStream(out.toByteArray()));
     }
 
-    /** Tooltip of every frame: first line the name, the rest value and share. */
+    /**
+     * Every frame: {name, value and share (the tooltip's other lines), width, fill, x, y, type}
+     * where type is the tooltip's last line "type: ..." (taken out of the value), or "".
+     */
     static List<String[]> frames(Document d) {
         List<String[]> out = new ArrayList<>();
         NodeList groups = d.getElementsByTagNameNS("http://www.w3.org/2000/svg", "g");
@@ -34,8 +37,10 @@ class SvgWriterTest {
             String title = g.getElementsByTagNameNS("http://www.w3.org/2000/svg", "title").item(0).getTextContent();
             Element rect = (Element) g.getElementsByTagNameNS("http://www.w3.org/2000/svg", "rect").item(0);
             int nl = title.indexOf('\n');
-            out.add(new String[] {title.substring(0, nl), title.substring(nl + 1), rect.getAttribute("width"), rect.getAttribute("fill"),
-                rect.getAttribute("x"), rect.getAttribute("y")});
+            int type = title.lastIndexOf("\ntype: ");
+            String value = type > nl ? title.substring(nl + 1, type) : title.substring(nl + 1);
+            out.add(new String[] {title.substring(0, nl), value, rect.getAttribute("width"), rect.getAttribute("fill"),
+                rect.getAttribute("x"), rect.getAttribute("y"), type > nl ? title.substring(type + 7) : ""});
         }
         return out;
     }
@@ -72,16 +77,38 @@ class SvgWriterTest {
         assertEquals("a & <b>", d.getElementsByTagNameNS("http://www.w3.org/2000/svg", "title").item(0).getTextContent());
     }
 
+    /**
+     * async-profiler's palette: every frame's fill lies in its type's range (base colour plus up
+     * to the range, per channel), and its tooltip names the type.
+     */
     @Test
-    void coloursFollowTheFrameKind() throws Exception {
+    void coloursAndTooltipsFollowTheFrameType() throws Exception {
         List<String[]> frames = frames(svg(HtmlWriterTest.fixture(), WriteOptions.defaults()));
-        assertTrue(green(named(frames, "Checkout.pay")[3]), "java is green");
-        assertTrue(orange(named(frames, HtmlWriterTest.SEMI)[3]), "native is orange/red");
-        assertTrue(orange(named(frames, "do_syscall_64")[3]), "kernel is orange/red");
-        int[] py = rgb(named(frames, HtmlWriterTest.QUOTED)[3]);
-        assertTrue(py[2] > py[0] && py[2] > py[1], "python is blue");
-        int[] gc = rgb(named(frames, "[gc]")[3]);
-        assertTrue(gc[0] == gc[1] && gc[1] == gc[2], "pseudo is grey");
+        String[][] expected = {
+            {"Server.handle", "Interpreted", "Java, interpreted"},
+            {HtmlWriterTest.ANGLE, "Java compiled by C1", "Java, compiled by C1"},
+            {"Checkout.pay", "Java compiled", "Java, JIT compiled"},
+            {"main", "Java compiled", "Java"},
+            {HtmlWriterTest.UNICODE, "Inlined", "Java, inlined"},
+            {"os::malloc", "C++ (VM)", "native"},
+            {HtmlWriterTest.SEMI, "Native", "native, JVM stub"},
+            {"do_syscall_64", "Kernel", "kernel"},
+            {HtmlWriterTest.QUOTED, "Python", "Python"},
+            {"[gc]", "Pseudo frame", "pseudo frame"},
+        };
+        for (String[] e : expected) {
+            String[] f = named(frames, e[0]);
+            FlamePalette.Category c = java.util.Arrays.stream(FlamePalette.Category.values()).filter(x -> x.legend.equals(e[1])).findFirst().orElseThrow();
+            int[] rgb = rgb(f[3]);
+            int[] base = {c.base >> 16, (c.base >> 8) & 0xff, c.base & 0xff};
+            for (int i = 0; i < 3; i++) {
+                assertTrue(rgb[i] >= base[i] && rgb[i] <= base[i] + c.range[i], e[0] + " is " + f[3] + ", not " + e[1]);
+            }
+            assertEquals(e[2], f[6], "tooltip type of " + e[0]);
+        }
+        assertEquals(0x50e150, FlamePalette.Category.JIT.base, "async-profiler's green for JIT-compiled Java");
+        assertEquals(0x50cccc, FlamePalette.Category.INLINED.base, "its aqua for inlined");
+        assertEquals(0xe17d00, FlamePalette.Category.KERNEL.base, "its orange for the kernel");
     }
 
     @Test
@@ -115,14 +142,5 @@ class SvgWriterTest {
         return new int[] {Integer.parseInt(parts[0]), Integer.parseInt(parts[1]), Integer.parseInt(parts[2])};
     }
 
-    private static boolean green(String fill) {
-        int[] c = rgb(fill);
-        return c[1] > c[0] + 60 && c[1] > c[2] + 60;
-    }
-
-    private static boolean orange(String fill) {
-        int[] c = rgb(fill);
-        return c[0] > 200 && c[0] > c[1] + 40 && c[0] > c[2] + 100;
-    }
 
 }

@@ -4,6 +4,7 @@ import dev.cprof.wire.proto.Batch;
 import dev.cprof.wire.proto.EventType;
 import dev.cprof.wire.proto.Frame;
 import dev.cprof.wire.proto.FrameKind;
+import dev.cprof.wire.proto.FrameType;
 import dev.cprof.wire.proto.Stack;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -39,7 +40,12 @@ public final class BatchEncoder {
     }
 
     public int frame(String name, FrameKind kind, int line) {
-        Frame f = Frame.newBuilder().setName(string(name)).setKind(kind).setLine(line).build();
+        return frame(name, kind, FrameType.FRAME_TYPE_UNSPECIFIED, line);
+    }
+
+    /** A frame with its type; two frames that differ only in type are two entries, as the agent sends them. */
+    public int frame(String name, FrameKind kind, FrameType type, int line) {
+        Frame f = Frame.newBuilder().setName(string(name)).setKind(kind).setType(type).setLine(line).build();
         Integer id = frames.get(f);
         if (id == null) {
             id = frames.size();

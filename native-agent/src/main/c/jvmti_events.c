@@ -4,12 +4,21 @@
  * and names) and the per-session events (SampledObjectAlloc, MonitorContendedEnter/Entered).
  */
 #define _GNU_SOURCE
-#include "cprof.h"
+#include "jvmti_events.h"
 
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
-atomic_int g_vm_dead;
+#include "buffer.h"
+#include "protocol.h"
+#include "sampler.h"
+#include "util.h"
+#include "vm.h"
+#include "stubs.h"
+
 static atomic_int alloc_on, lock_on;
 static uint64_t lock_threshold_ns;
 
@@ -20,8 +29,8 @@ typedef struct { int tid; int ended; char name[64]; } tname;
 static tname names[NAME_SLOTS];
 static pthread_mutex_t names_lock = PTHREAD_MUTEX_INITIALIZER;
 
-void agent_on_vm_init(jvmtiEnv *jvmti, JNIEnv *jni, jthread thread); /* agent.c */
-void agent_on_vm_death(void);                                          /* agent.c */
+static jvmti_vm_init_fn vm_init_hook;   /* agent.c's, given to jvmti_init */
+static jvmti_vm_death_fn vm_death_hook;
 
 static void name_put(int tid, const char *name) {
     pthread_mutex_lock(&names_lock);
@@ -122,14 +131,14 @@ static void JNICALL on_vm_init(jvmtiEnv *jvmti, JNIEnv *jni, jthread thread) {
     remember_thread(jvmti, jni, thread);
     sampler_thread_started(cprof_gettid());
     jvmti_load_all_method_ids(jni);
-    agent_on_vm_init(jvmti, jni, thread);
+    vm_init_hook(jni);
 }
 
 static void JNICALL on_vm_death(jvmtiEnv *jvmti, JNIEnv *jni) {
     (void)jvmti;
     (void)jni;
     atomic_store(&g_vm_dead, 1);
-    agent_on_vm_death();
+    vm_death_hook();
 }
 
 static void JNICALL on_class_load(jvmtiEnv *jvmti, JNIEnv *jni, jthread thread, jclass klass) {
@@ -151,14 +160,8 @@ static void JNICALL on_compiled_method_load(jvmtiEnv *jvmti, jmethodID method, j
     (void)jvmti; (void)method; (void)code_size; (void)code_addr; (void)map_length; (void)map; (void)compile_info;
 }
 
-static __thread int agent_thread_flag; /* not read in signal handlers */
-
-void agent_mark_own_thread(void) {
-    agent_thread_flag = 1;
-}
-
 static void JNICALL on_thread_start(jvmtiEnv *jvmti, JNIEnv *jni, jthread thread) {
-    if (agent_thread_flag) return; /* our collector/control threads are not profiled */
+    if (vm_is_agent_thread()) return; /* our collector/control threads are not profiled */
     remember_thread(jvmti, jni, thread);
     sampler_thread_started(cprof_gettid());
 }
@@ -200,7 +203,7 @@ static void record_java_event(jvmtiEnv *jvmti, int event, uint64_t weight, jclas
 static void JNICALL on_sampled_alloc(jvmtiEnv *jvmti, JNIEnv *jni, jthread thread, jobject object,
                                      jclass klass, jlong size) {
     (void)jni; (void)thread; (void)object;
-    if (!atomic_load(&alloc_on) || agent_thread_flag || !sample_enter()) return;
+    if (!atomic_load(&alloc_on) || vm_is_agent_thread() || !sample_enter()) return;
     record_java_event(jvmti, EV_ALLOC, (uint64_t)size, klass);
     sample_exit();
 }
@@ -224,12 +227,19 @@ static void JNICALL on_contended_entered(jvmtiEnv *jvmti, JNIEnv *jni, jthread t
     sample_exit();
 }
 
+static void JNICALL on_dynamic_code(jvmtiEnv *jvmti, const char *name, const void *address, jint length) {
+    (void)jvmti;
+    stubs_add(address, length, name);
+}
+
 static void enable(jvmtiEventMode mode, jvmtiEvent ev) {
     jvmtiError err = (*g_agent.jvmti)->SetEventNotificationMode(g_agent.jvmti, mode, ev, NULL);
     if (err != JVMTI_ERROR_NONE) cprof_log("cannot %s event %d: error %d", mode == JVMTI_ENABLE ? "enable" : "disable", ev, err);
 }
 
-int jvmti_init(int live) {
+int jvmti_init(int live, jvmti_vm_init_fn on_init, jvmti_vm_death_fn on_death) {
+    vm_init_hook = on_init;
+    vm_death_hook = on_death;
     jvmtiEnv *jvmti = g_agent.jvmti;
     jvmtiCapabilities potential, want;
     memset(&potential, 0, sizeof potential);
@@ -259,6 +269,7 @@ int jvmti_init(int live) {
     cb.ClassPrepare = on_class_prepare;
     cb.CompiledMethodLoad = on_compiled_method_load;
     cb.ThreadStart = on_thread_start;
+    cb.DynamicCodeGenerated = on_dynamic_code;
     cb.ThreadEnd = on_thread_end;
     cb.SampledObjectAlloc = on_sampled_alloc;
     cb.MonitorContendedEnter = on_contended_enter;
@@ -275,6 +286,11 @@ int jvmti_init(int live) {
     enable(JVMTI_ENABLE, JVMTI_EVENT_THREAD_END);
     if (potential.can_generate_compiled_method_load_events) {
         enable(JVMTI_ENABLE, JVMTI_EVENT_COMPILED_METHOD_LOAD);
+    }
+    enable(JVMTI_ENABLE, JVMTI_EVENT_DYNAMIC_CODE_GENERATED);
+    if (live) {
+        /* Stubs generated before we came: reported again, now. */
+        (*jvmti)->GenerateEvents(jvmti, JVMTI_EVENT_DYNAMIC_CODE_GENERATED);
     }
     return 0;
 }

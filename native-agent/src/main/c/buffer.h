@@ -1,0 +1,47 @@
+/* buffer.c: fixed ring of sample records, lock-free multi-producer, one consumer. */
+#ifndef CPROF_BUFFER_H
+#define CPROF_BUFFER_H
+
+#include <jvmti.h>
+#include <stdint.h>
+
+#define MAX_FRAMES 256
+#define TYPE_NAME_LEN 120
+
+typedef struct { jint lineno; jmethodID method_id; } cprof_frame; /* = ASGCT_CallFrame */
+
+/* Wall sample thread state (from the kernel's task state letter). */
+enum { STATE_NONE = 0, STATE_RUNNING, STATE_SLEEPING, STATE_WAITING, STATE_OTHER };
+
+#define MAX_NATIVE 64
+
+typedef struct {
+    uint8_t event;          /* EV_*; 0 = skip this record */
+    uint8_t non_java;       /* sampled thread had no JNIEnv */
+    uint8_t state;          /* STATE_*, wall samples with the wall_state option */
+    uint8_t top_type;       /* FTYPE_* of top_method */
+    int32_t num_frames;     /* Java frames; <= 0: AsyncGetCallTrace's error code */
+    int32_t tid;
+    uint16_t num_native;
+    uint64_t weight;
+    /* Above the Java frames, leaf first: PCs of native code (resolved later by symbol) and of
+     * JVM stubs in the code heap (named later from the stub table). */
+    uintptr_t native[MAX_NATIVE];
+    /* Method* of a compiled method whose frame was unwound by hand (prologue, epilogue): the
+     * Java frame right above frames[0]; 0 = none. Named by the collector. */
+    uintptr_t top_method;
+    char type_name[TYPE_NAME_LEN]; /* alloc/lock: JVM class signature, else "" */
+    cprof_frame frames[MAX_FRAMES]; /* leaf first */
+    uint8_t ftype[MAX_FRAMES];      /* FTYPE_* of frames[i] */
+} cprof_record;
+
+int ring_create(unsigned capacity);  /* power of two; 0 on success */
+void ring_destroy(void);
+cprof_record *ring_claim(void);      /* NULL when full (counted as dropped) */
+int ring_full(void);                 /* 1 (counted as dropped) when a claim would fail now */
+void ring_commit(cprof_record *r);
+int ring_drain(void (*fn)(const cprof_record *, void *), void *arg, int max);
+uint64_t ring_dropped(void);
+uint64_t ring_bytes(void);
+
+#endif
