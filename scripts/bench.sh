@@ -22,6 +22,7 @@
 # Run it on a quiet machine: other load makes the overhead figures meaningless.
 #
 #   scripts/bench.sh --fidelity [--quick] [--publish] [--label='a line for the report']
+#   scripts/bench.sh --publish-run=bench/target/bench/<time>   # publish a fidelity run already made
 #
 # The fidelity benchmark instead (dev.cprof.bench.FidelityBench, see its javadoc): does cprof's
 # CPU profile say what async-profiler's default mode says? Per workload (http, db, index, the demo's
@@ -38,20 +39,53 @@ repo="$(cd -P "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo"
 say() { echo "bench.sh: $*" >&2; }
 
+# Copies a fidelity run's files to bench/results/ and puts its report into bench/RESULTS.md.
+publish_fidelity() {
+  local run="$1"
+  mkdir -p bench/results
+  cp "$run/fidelity.md" bench/results/fidelity.md
+  cp "$run/fidelity.csv" bench/results/fidelity.csv
+  cp "$run/commands.txt" bench/results/fidelity-commands.txt
+  for f in "$run"/runs/*.differences.txt; do echo "== $(basename "$f" .differences.txt)"; cat "$f"; echo; done \
+    > bench/results/fidelity-differences.txt
+  section="$(sed -e 's#is in `commands.txt` next to `fidelity.md`#is in `results/fidelity-commands.txt`#' \
+                 -e 's#`\*\.differences\.txt`, the leaves#`*.differences.txt` (all in `results/fidelity-differences.txt`), the leaves#' \
+                 "$run/fidelity.md")"
+  # Replace the generated part between its markers; else put it right under "## Fidelity"
+  # (another sub-section may follow); else add the section at the end.
+  SECTION="$section" awk '
+    BEGIN { s = ENVIRON["SECTION"] }
+    /^<!-- fidelity:cpu-stacks begin/ { print s; skip = 1; done = 1; next }
+    skip { if (/^<!-- fidelity:cpu-stacks end/) skip = 0; next }
+    /^## Fidelity[[:space:]]*$/ && !done { print; print ""; print s; done = 1; next }
+    { print }
+    END { if (!done) { print ""; print "## Fidelity"; print ""; print s } }
+  ' bench/RESULTS.md > bench/RESULTS.md.tmp
+  mv bench/RESULTS.md.tmp bench/RESULTS.md
+  say "published: bench/RESULTS.md (section \"Fidelity\", CPU stacks), bench/results/fidelity*"
+}
+
 quick=0
 publish=0
 fidelity=0
 label=""
+publish_run=""
 for arg in "$@"; do
   case "$arg" in
     --quick) quick=1 ;;
     --publish) publish=1 ;;
     --fidelity) fidelity=1 ;;
     --label=*) label="${arg#--label=}" ;;
-    -h|--help) sed -n '2,37p' "$0"; exit 0 ;;
-    *) say "unknown argument $arg (expected --fidelity, --quick, --publish, --label=TEXT)"; exit 2 ;;
+    --publish-run=*) publish_run="${arg#--publish-run=}" ;;
+    -h|--help) sed -n '2,35p' "$0"; exit 0 ;;
+    *) say "unknown argument $arg (expected --fidelity, --quick, --publish, --label=TEXT, --publish-run=DIR)"; exit 2 ;;
   esac
 done
+if [ -n "$publish_run" ]; then
+  [ -f "$publish_run/fidelity.md" ] || { say "$publish_run/fidelity.md is missing: not a fidelity run"; exit 2; }
+  publish_fidelity "$publish_run"
+  exit 0
+fi
 
 # Tools from Debian: the load generator, the plotter, and jattach (async-profiler in pair runs).
 missing=()
@@ -105,29 +139,7 @@ if [ "$fidelity" = 1 ]; then
     | tee "$out/console.log" || status=$?
   say "done in $(( $(date +%s) - start )) s, exit $status; results: $out/fidelity.md"
   [ "$status" -eq 0 ] || exit "$status"
-  if [ "$publish" = 1 ]; then
-    mkdir -p bench/results
-    cp "$out/fidelity.md" bench/results/fidelity.md
-    cp "$out/fidelity.csv" bench/results/fidelity.csv
-    cp "$out/commands.txt" bench/results/fidelity-commands.txt
-    for f in "$out"/runs/*.differences.txt; do echo "== $(basename "$f" .differences.txt)"; cat "$f"; echo; done \
-      > bench/results/fidelity-differences.txt
-    section="$(sed -e 's#is in `commands.txt` next to `fidelity.md`#is in `results/fidelity-commands.txt`#' \
-                   -e 's#`\*\.differences\.txt`, the leaves#`*.differences.txt` (all in `results/fidelity-differences.txt`), the leaves#' \
-                   "$out/fidelity.md")"
-    # Replace the generated part between its markers; else put it right under "## Fidelity"
-    # (another sub-section may follow); else add the section at the end.
-    SECTION="$section" awk '
-      BEGIN { s = ENVIRON["SECTION"] }
-      /^<!-- fidelity:cpu-stacks begin/ { print s; skip = 1; done = 1; next }
-      skip { if (/^<!-- fidelity:cpu-stacks end/) skip = 0; next }
-      /^## Fidelity[[:space:]]*$/ && !done { print; print ""; print s; done = 1; next }
-      { print }
-      END { if (!done) { print ""; print "## Fidelity"; print ""; print s } }
-    ' bench/RESULTS.md > bench/RESULTS.md.tmp
-    mv bench/RESULTS.md.tmp bench/RESULTS.md
-    say "published: bench/RESULTS.md (section \"Fidelity\", CPU stacks), bench/results/fidelity*"
-  fi
+  [ "$publish" = 1 ] && publish_fidelity "$out"
   exit 0
 fi
 

@@ -28,7 +28,7 @@ public final class Jdks {
         if (jdk21 != null && !jdks.get(0).equals(jdk21)) {
             jdks.add(jdk21);
         }
-        if (Files.isExecutable(TEMURIN_25)) {
+        if (Files.isExecutable(TEMURIN_25) && !jdks.contains(TEMURIN_25)) {
             jdks.add(TEMURIN_25);
         }
         return jdks;
