@@ -53,13 +53,15 @@ publish_fidelity() {
                  "$run/fidelity.md")"
   # Replace the generated part between its markers; else put it right under "## Fidelity"
   # (another sub-section may follow); else add the section at the end.
-  SECTION="$section" awk '
-    BEGIN { s = ENVIRON["SECTION"] }
-    /^<!-- fidelity:cpu-stacks begin/ { print s; skip = 1; done = 1; next }
+  local replace=0
+  grep -q '^<!-- fidelity:cpu-stacks begin' bench/RESULTS.md && replace=1
+  SECTION="$section" REPLACE="$replace" awk '
+    BEGIN { s = ENVIRON["SECTION"]; replace = ENVIRON["REPLACE"] == 1 }
+    replace && /^<!-- fidelity:cpu-stacks begin/ { print s; skip = 1; next }
     skip { if (/^<!-- fidelity:cpu-stacks end/) skip = 0; next }
-    /^## Fidelity[[:space:]]*$/ && !done { print; print ""; print s; done = 1; next }
+    !replace && /^## Fidelity[[:space:]]*$/ && !done { print; print ""; print s; done = 1; next }
     { print }
-    END { if (!done) { print ""; print "## Fidelity"; print ""; print s } }
+    END { if (!replace && !done) { print ""; print "## Fidelity"; print ""; print s } }
   ' bench/RESULTS.md > bench/RESULTS.md.tmp
   mv bench/RESULTS.md.tmp bench/RESULTS.md
   say "published: bench/RESULTS.md (section \"Fidelity\", CPU stacks), bench/results/fidelity*"
