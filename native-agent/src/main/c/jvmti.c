@@ -6,12 +6,14 @@
 #define _GNU_SOURCE
 #include "cprof.h"
 
+#include <math.h>
 #include <string.h>
 #include <time.h>
 
 atomic_int g_vm_dead;
 static atomic_int alloc_on, lock_on;
 static uint64_t lock_threshold_ns;
+static double alloc_interval; /* bytes, as given to SetHeapSamplingInterval */
 
 /* tid -> Java thread name, filled at ThreadStart; ended threads are kept (marked) so the
  * collector can still name their last samples, and are overwritten first. */
@@ -197,11 +199,26 @@ static void record_java_event(jvmtiEnv *jvmti, int event, uint64_t weight, jclas
     if (sig != NULL) (*jvmti)->Deallocate(jvmti, (unsigned char *)sig);
 }
 
+/*
+ * The bytes one heap sample stands for. HotSpot puts sampling points on a thread's allocated
+ * bytes at exponentially distributed distances (mean I) and samples the object a point falls
+ * in, so an object of s bytes is sampled with p = 1 - exp(-s/I). Weighting it s / p makes the
+ * expected weight of every allocation its size, whatever the size: weighting by s alone
+ * counted small objects quadratically less (a 24 B / 72 B, 25 % / 75 % split read 10 / 90).
+ * For s << I the weight is about I + s/2; expm1 keeps p precise there.
+ */
+static uint64_t alloc_weight(jlong size) {
+    double s = (double)size;
+    if (s <= 0) return 0;
+    double p = -expm1(-s / alloc_interval);
+    return (uint64_t)llround(s / p);
+}
+
 static void JNICALL on_sampled_alloc(jvmtiEnv *jvmti, JNIEnv *jni, jthread thread, jobject object,
                                      jclass klass, jlong size) {
     (void)jni; (void)thread; (void)object;
     if (!atomic_load(&alloc_on) || agent_thread_flag || !sample_enter()) return;
-    record_java_event(jvmti, EV_ALLOC, (uint64_t)size, klass);
+    record_java_event(jvmti, EV_ALLOC, alloc_weight(size), klass);
     sample_exit();
 }
 
@@ -282,7 +299,9 @@ int jvmti_init(int live) {
 int jvmti_session_start(const cprof_options *o) {
     jvmtiEnv *jvmti = g_agent.jvmti;
     if ((o->events & EV_BIT(EV_ALLOC)) && g_agent.have_alloc_cap) {
-        (*jvmti)->SetHeapSamplingInterval(jvmti, (jint)(o->alloc_interval > 0x7fffffff ? 0x7fffffff : o->alloc_interval));
+        jint interval = (jint)(o->alloc_interval > 0x7fffffff ? 0x7fffffff : o->alloc_interval);
+        alloc_interval = (double)interval; /* >= CPROF_MIN_ALLOC_INTERVAL: options_clamp */
+        (*jvmti)->SetHeapSamplingInterval(jvmti, interval);
         atomic_store(&alloc_on, 1);
         enable(JVMTI_ENABLE, JVMTI_EVENT_SAMPLED_OBJECT_ALLOC);
     }
