@@ -229,14 +229,40 @@ static void JNICALL on_contended_enter(jvmtiEnv *jvmti, JNIEnv *jni, jthread thr
     (*jvmti)->SetThreadLocalStorage(jvmti, thread, (const void *)(uintptr_t)now_mono_ns());
 }
 
+/* Per-thread xorshift64*, seeded from the thread id and the clock: no lock, no shared state. */
+static __thread uint64_t lock_rng;
+
+static uint64_t lock_random(void) {
+    if (lock_rng == 0) lock_rng = (now_mono_ns() ^ ((uint64_t)cprof_gettid() << 32)) | 1;
+    lock_rng ^= lock_rng >> 12;
+    lock_rng ^= lock_rng << 25;
+    lock_rng ^= lock_rng >> 27;
+    return lock_rng * 0x2545F4914F6CDD1Dull;
+}
+
+/*
+ * The nanoseconds a wait of `waited` ns is recorded with, 0 = not recorded. A wait of at
+ * least the threshold T is recorded as it is; a shorter one with chance waited / T, as T.
+ * Either way its expected weight is its length, so totals and shares count short waits too
+ * (dropping them read a method with many 1 ms waits as no contention at all), and short
+ * waits cost at most one record per T of waiting.
+ */
+static uint64_t lock_weight(uint64_t waited) {
+    uint64_t t = lock_threshold_ns;
+    if (waited >= t) return waited;
+    return lock_random() % t < waited ? t : 0;
+}
+
 static void JNICALL on_contended_entered(jvmtiEnv *jvmti, JNIEnv *jni, jthread thread, jobject object) {
     void *data = NULL;
     if ((*jvmti)->GetThreadLocalStorage(jvmti, thread, &data) != JVMTI_ERROR_NONE || data == NULL) return;
     (*jvmti)->SetThreadLocalStorage(jvmti, thread, NULL);
     uint64_t waited = now_mono_ns() - (uint64_t)(uintptr_t)data;
-    if (!atomic_load(&lock_on) || waited < lock_threshold_ns || !sample_enter()) return;
+    if (!atomic_load(&lock_on)) return;
+    uint64_t weight = lock_weight(waited);
+    if (weight == 0 || !sample_enter()) return;
     jclass klass = object != NULL ? (*jni)->GetObjectClass(jni, object) : NULL;
-    record_java_event(jvmti, EV_LOCK, waited, klass);
+    record_java_event(jvmti, EV_LOCK, weight, klass);
     if (klass != NULL) (*jni)->DeleteLocalRef(jni, klass);
     sample_exit();
 }

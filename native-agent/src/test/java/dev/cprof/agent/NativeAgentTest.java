@@ -16,6 +16,7 @@ import dev.cprof.agent.workload.AllocSizeSplit;
 import dev.cprof.agent.workload.AllocSplit;
 import dev.cprof.agent.workload.CpuSplit;
 import dev.cprof.agent.workload.Light;
+import dev.cprof.agent.workload.LockSplit;
 import dev.cprof.agent.workload.ManyThreads;
 import dev.cprof.agent.workload.SleepLock;
 import dev.cprof.wire.FrameReader;
@@ -302,7 +303,39 @@ class NativeAgentTest {
                 assertTrue(p.sum(EventType.WALL, sleeping.and(s -> s.get(0).equals("[sleeper]")), false) > 0,
                         () -> "thread name as root: " + p.dump(EventType.WALL, 10));
                 assertTrue(locks > 0, () -> p.dump(EventType.LOCK, 10));
-                assertTrue(waited / locks >= 10 * MS, "each recorded wait is over the 10 ms threshold");
+                assertTrue(waited / locks >= 10 * MS, "each record weighs at least the 10 ms threshold");
+            }
+        }
+    }
+
+    /**
+     * Waits of ~1 ms in shortWaits and ~20 ms in longWaits, against the 10 ms threshold: the
+     * lock weights' share of shortWaits must match the waits the workload measured itself in
+     * the same window. Dropping waits under the threshold read shortWaits as ~0 %; sampled in
+     * proportion to their length (~100 records/s here), they are counted: in 8 s, one standard
+     * deviation of the share is about 1 pp.
+     */
+    @ParameterizedTest
+    @MethodSource("dev.cprof.agent.Jdks#all")
+    void lockSharesCountWaitsUnderTheThreshold(Path java) throws Exception {
+        try (TargetJvm jvm = TargetJvm.start(java, List.of(), LockSplit.class)) {
+            jvm.attach(lib, "");
+            try (AgentClient c = AgentClient.connect(jvm.pid(), Duration.ofSeconds(10))) {
+                assertTrue(jvm.awaitOutput("progress ", 5_000));
+                long short0 = jvm.progress("shortNs"), long0 = jvm.progress("longNs");
+                c.start(request(EventType.LOCK).build()); // the agent's default threshold, 10 ms
+                DecodedProfile p = collect(c, Duration.ofSeconds(8), Duration.ofSeconds(8), d -> true);
+                long shortTrue = jvm.progress("shortNs") - short0, longTrue = jvm.progress("longNs") - long0;
+                Predicate<List<String>> shortWaits = contains(WORKLOAD + "LockSplit.shortWaits");
+                Predicate<List<String>> longWaits = contains(WORKLOAD + "LockSplit.longWaits");
+                long ws = p.sum(EventType.LOCK, shortWaits, true), wl = p.sum(EventType.LOCK, longWaits, true);
+                double share = 100.0 * ws / (ws + wl), trueShare = 100.0 * shortTrue / (shortTrue + longTrue);
+                System.out.printf("lock by length %s: shortWaits %d ms (%d records), longWaits %d ms (%d records), "
+                                + "share of shortWaits %.1f%%, measured by the workload %.1f%% (%d ms / %d ms)%n",
+                        java, ws / MS, p.sum(EventType.LOCK, shortWaits, false), wl / MS, p.sum(EventType.LOCK, longWaits, false),
+                        share, trueShare, shortTrue / MS, longTrue / MS);
+                assertTrue(shortTrue > 2_000 * MS && longTrue > 2_000 * MS, "both kinds of wait happened");
+                assertEquals(trueShare, share, 5.0, () -> p.dump(EventType.LOCK, 10));
             }
         }
     }
