@@ -90,6 +90,7 @@ public final class AllocAccuracyBench {
         Config config;
         int round;
         long trueSmall, trueLarge, small, large, samples; // samples: of both methods (unknown for ap)
+        long dropped; // cprof: samples lost (ring full or over a cap), any method
         String error = "";
 
         boolean ok() {
@@ -156,7 +157,7 @@ public final class AllocAccuracyBench {
         try (PrintStream commands = new PrintStream(Files.newOutputStream(out.resolve("commands.txt")), true);
              PrintStream csv = new PrintStream(Files.newOutputStream(out.resolve("runs.csv")), true)) {
             commands.println("harness: " + (command.isEmpty() ? "java " + AllocAccuracyBench.class.getName() + " " + String.join(" ", args) : command));
-            csv.println("jdk,round,config,true_small_bytes,true_large_bytes,small_bytes,large_bytes,samples,share_small_pct,error");
+            csv.println("jdk,round,config,true_small_bytes,true_large_bytes,small_bytes,large_bytes,samples,dropped,share_small_pct,error");
             for (String home : jdks) {
                 String java = Path.of(home, "bin", "java").toString();
                 facts.add(MachineFacts.now(java));
@@ -166,10 +167,10 @@ public final class AllocAccuracyBench {
                     Collections.rotate(order, -(r - 1));
                     for (Config c : order) {
                         Run run = runOne(java, cp, cprofLib, apLib, runsDir, r, c, seconds, mbps, commands);
-                        run.jdk = facts.get(facts.size() - 1).jdk();
+                        run.jdk = jdkName(facts.get(facts.size() - 1));
                         runs.add(run);
-                        csv.printf(Locale.ROOT, "\"%s\",%d,%s,%d,%d,%d,%d,%d,%.2f,\"%s\"%n", run.jdk, r, c.label(), run.trueSmall, run.trueLarge,
-                                run.small, run.large, run.samples, run.ok() ? run.share() : Double.NaN, run.error.replace('"', '\''));
+                        csv.printf(Locale.ROOT, "\"%s\",%d,%s,%d,%d,%d,%d,%d,%d,%.2f,\"%s\"%n", run.jdk, r, c.label(), run.trueSmall, run.trueLarge,
+                                run.small, run.large, run.samples, run.dropped, run.ok() ? run.share() : Double.NaN, run.error.replace('"', '\''));
                         System.out.printf(Locale.ROOT, "round %d %-12s allocSmall %5.1f %% (true %5.2f %%), bytes %.2f of true, %s samples %s%n",
                                 r, c.label(), run.ok() ? run.share() : Double.NaN, run.trueShare(), run.ok() ? run.totalRatio() : Double.NaN,
                                 c.profiler().equals("ap") ? "?" : String.format(Locale.ROOT, "%,d", run.samples), run.ok() ? "ok" : "FAILED: " + run.error);
@@ -193,8 +194,8 @@ public final class AllocAccuracyBench {
         Run run = new Run();
         run.config = c;
         run.round = round;
-        String jdkName = Path.of(java).getParent().getParent().getFileName().toString();
-        Path base = dir.resolve(String.format("%s-r%d-%s", jdkName, round, c.label()));
+        String jdkDir = Path.of(java).getParent().getParent().getFileName().toString();
+        Path base = dir.resolve(String.format("%s-r%d-%s", jdkDir, round, c.label()));
         Path data = c.data(base);
         Files.deleteIfExists(data);
         List<String> cmd = List.of(java, "-Xms256m", "-Xmx256m", "-XX:+UseSerialGC", c.jvmOption(cprofLib, apLib, data), "-cp", cp,
@@ -251,6 +252,7 @@ public final class AllocAccuracyBench {
                     continue;
                 }
                 Batch b = e.getBatch();
+                run.dropped += b.getDropped().getBufferFull() + b.getDropped().getOther();
                 strings.addAll(b.getNewStringsList());
                 frames.addAll(b.getNewFramesList());
                 for (var s : b.getNewStacksList()) {
@@ -324,8 +326,9 @@ public final class AllocAccuracyBench {
                 (`-Xmx256m -XX:+UseSerialGC`, %d s) from its start to its exit: cprof (`-agentpath:libcprof.so=start=alloc,alloc=I`, \
                 ALLOC weights), async-profiler 4.6 (`start,event=alloc,alloc=I,total,collapsed`: bytes per stack), JFR \
                 (`settings=default` or `profile`, `jdk.ObjectAllocationSample` summed by its `weight` field). Share = allocSmall's \
-                bytes / (allocSmall's + allocLarge's) in the profile; profile bytes / true bytes compares the totals (1.00 = right). \
-                Weighting a sample by its object's size, as cprof did before, reads 10 %%.
+                bytes / (allocSmall's + allocLarge's) in the profile; profile bytes / true bytes compares the totals (1.00 = right; \
+                cprof's samples dropped when its ring is full lower it, not the share). Weighting a sample by its object's size, as \
+                cprof did before, read 10 %% (NativeAgentTest.allocSharesAreUnbiasedByObjectSize on the old agent).
 
                 Run %s, %d round(s) (configurations alternating, their order turned by one each round); %d cores (%s), \
                 kernel %s; load average at the start of each JDK: %s. cprof agent `%s` sha256 `%s…`.
@@ -334,16 +337,17 @@ public final class AllocAccuracyBench {
                 String.join("; ", facts.stream().map(MachineFacts::loadAverage).toList()), cprofLib.getFileName(),
                 AgentOverhead.sha256(cprofLib).substring(0, 16)));
         for (int j = 0; j < jdks.size(); j++) {
-            String jdk = facts.get(j).jdk();
+            String jdk = jdkName(facts.get(j));
             List<Run> mine = runs.stream().filter(r -> r.jdk.equals(jdk)).toList();
             double truth = median(mine.stream().filter(r -> r.trueSmall + r.trueLarge > 0).mapToDouble(Run::trueShare).toArray());
             sb.append(String.format(Locale.ROOT, "**%s**: true share of allocSmall %.2f %% (measured by the workload).%n%n", jdk, truth));
-            sb.append("| profiler | allocSmall share %, median (min … max) | off by (pp) | samples per run | profile bytes / true bytes | goal ±2 pp |\n");
-            sb.append("|---|---:|---:|---:|---:|---|\n");
+            sb.append("| profiler | allocSmall share %, median (min … max) | off by (pp) | samples per run | dropped per run "
+                    + "| profile bytes / true bytes | goal ±2 pp |\n");
+            sb.append("|---|---:|---:|---:|---:|---:|---|\n");
             for (Config c : configs) {
                 List<Run> rs = mine.stream().filter(r -> r.config.equals(c) && r.ok()).toList();
                 if (rs.isEmpty()) {
-                    sb.append("| ").append(c.label()).append(" | failed | | | | |\n");
+                    sb.append("| ").append(c.label()).append(" | failed | | | | | |\n");
                     continue;
                 }
                 double[] shares = rs.stream().mapToDouble(Run::share).toArray();
@@ -354,8 +358,11 @@ public final class AllocAccuracyBench {
                 // async-profiler's collapsed output has bytes per stack, not its number of samples
                 String samples = c.profiler().equals("ap") ? "—"
                         : String.format(Locale.ROOT, "%,.0f", median(rs.stream().mapToDouble(r -> r.samples).toArray()));
-                sb.append(String.format(Locale.ROOT, "| %s | %.1f (%.1f … %.1f) | %+.1f | %s | %.2f (%.2f … %.2f) | %s |%n", c.label(),
-                        median(shares), min(shares), max(shares), med, samples,
+                String dropped = !c.profiler().equals("cprof") ? "—"
+                        : String.format(Locale.ROOT, "%,.0f (max %,.0f)", median(rs.stream().mapToDouble(r -> r.dropped).toArray()),
+                                max(rs.stream().mapToDouble(r -> r.dropped).toArray()));
+                sb.append(String.format(Locale.ROOT, "| %s | %.1f (%.1f … %.1f) | %+.1f | %s | %s | %.2f (%.2f … %.2f) | %s |%n", c.label(),
+                        median(shares), min(shares), max(shares), med, samples, dropped,
                         median(rs.stream().mapToDouble(Run::totalRatio).toArray()), min(rs.stream().mapToDouble(Run::totalRatio).toArray()),
                         max(rs.stream().mapToDouble(Run::totalRatio).toArray()), goal));
             }
@@ -363,6 +370,11 @@ public final class AllocAccuracyBench {
         }
         sb.append("Command (every JVM's command line is in `commands.txt` next to the results):\n\n```\n").append(command).append("\n```\n");
         return sb.toString();
+    }
+
+    /** "openjdk version "17.0.15" 2025-04-15", without MachineFacts' note of the harness JVM. */
+    static String jdkName(MachineFacts f) {
+        return f.jdk().replaceFirst(" \\(.*\\)$", "");
     }
 
     static double median(double[] v) {
