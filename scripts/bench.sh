@@ -102,8 +102,8 @@ if [ "$alloc" = 1 ]; then
       /^### Allocation accuracy[[:space:]]*$/ { print s; print ""; skip = 1; done = 1; next }
       skip && /^##/ { skip = 0 }
       /^## / { if (infid && !done) { print s; print ""; done = 1 } infid = ($0 ~ /^## Fidelity[[:space:]]*$/); if (infid) fid = 1 }
-      !skip { print }
-      END { if (!done) { print ""; if (!fid) { print "## Fidelity"; print "" } print s } }
+      !skip { print; last = $0 }
+      END { if (!done) { if (last != "") print ""; if (!fid) { print "## Fidelity"; print "" } print s } }
     ' bench/RESULTS.md > bench/RESULTS.md.tmp
     mv bench/RESULTS.md.tmp bench/RESULTS.md
     say "published: bench/RESULTS.md (\"### Allocation accuracy\" under \"## Fidelity\"), bench/results/alloc-accuracy-*"
