@@ -42,7 +42,7 @@ for arg in "$@"; do
     --quick) quick=1 ;;
     --publish) publish=1 ;;
     --alloc) alloc=1 ;;
-    -h|--help) sed -n '2,32p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,30p' "$0"; exit 0 ;;
     *) say "unknown argument $arg (expected --alloc, --quick and/or --publish)"; exit 2 ;;
   esac
 done
