@@ -18,7 +18,7 @@
  *                   repaired contexts, frame types
  *   vmstructs.c     HotSpot's exported structure tables: code heaps, blobs, last Java frame
  *   stubs.c         names of the code the JVM generated (JVMTI DynamicCodeGenerated)
- *   buffer.c        lock-free ring of sample records
+ *   buffer.c        lock-free ring of sample records, packed to their stack's depth
  *   symbols.c       .symtab function names, a small demangler
  *   encode.c        protobuf encoder, request decoder
  *   sink.c          framed writes to the client's socket or a file
