@@ -196,12 +196,16 @@ static void take_sample(int event, uint64_t weight, void *ucontext) {
 
 static void on_cpu_signal(int sig, siginfo_t *si, void *ucontext) {
     (void)sig;
-    (void)si;
     int saved = errno;
     if (sample_enter()) {
         if (atomic_load_explicit(&cpu_on, memory_order_relaxed)) {
+            /* The timer expired again while this signal was pending (the thread ran on with it
+             * blocked, in the kernel, or between two scheduler ticks when the interval is
+             * shorter than a tick): si_overrun counts those expirations. Their CPU time was
+             * spent here as well, so it is this sample's weight. */
+            uint64_t missed = si->si_code == SI_TIMER && si->si_overrun > 0 ? (uint64_t)si->si_overrun : 0;
             uint64_t start = now_mono_ns();
-            take_sample(EV_CPU, interval_ns, ucontext);
+            take_sample(EV_CPU, interval_ns * (1 + missed), ucontext);
             handler_time(start);
         }
         sample_exit();
