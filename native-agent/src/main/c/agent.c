@@ -14,6 +14,8 @@
  *   collector.c     one session: drains the ring, resolves, aggregates, sends batches
  *   jvmti_events.c  capabilities, JVMTI events (alloc/lock samples, thread start/end), names
  *   sampler.c       cpu/wall: timers, signals; the producers' gate
+ *   sigchain.c      the sampling signals' handlers installed per session, chaining to the
+ *                   handler they replaced
  *   walker.c        the signal handler's stack walk: native frames, AsyncGetCallTrace with
  *                   repaired contexts, frame types
  *   vmstructs.c     HotSpot's exported structure tables: code heaps, blobs, last Java frame
