@@ -41,7 +41,7 @@
 #define RING_RECORD_BYTES 2048u
 #define RING_ALLOC_PER_S 10000u
 #define RING_LOCK_PER_S 1000u
-#define RING_MIN_BYTES (1u << 20)
+#define RING_MIN_BYTES (2u << 20)
 #define RING_MAX_BYTES (8u << 20)
 /* An explicit size (options["ring_records"], load option ring=N) is N deepest records, N
  * rounded up to a power of two within these bounds, and at most N records in the ring: a
