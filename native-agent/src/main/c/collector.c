@@ -48,9 +48,9 @@
  * tiny ring caps the agent's memory (and shows drops being counted). */
 #define RING_MIN 2
 #define RING_MAX 2048
-/* The collector drains every 100 ms; when a drain took more than 1/32 of the ring it comes
- * back after 25 ms, more than 1/8 after 10 ms (the producers never wait or signal: the
- * collector adapts its own period). */
+/* The collector drains every 100 ms; when a drain took more than 1/32 of the ring (a quarter
+ * of a record cap) it comes back after 25 ms, more than 1/8 (half the cap) after 10 ms (the
+ * producers never wait or signal: the collector adapts its own period). */
 #define DRAIN_PERIOD_NS 100000000ull
 #define DRAIN_QUICK_NS 25000000ull
 #define DRAIN_FAST_NS 10000000ull
@@ -140,6 +140,7 @@ typedef struct {
     uint64_t unwalkable, other, ring_dropped_seen;
     pb_buf out;
     size_t ring_bytes;
+    unsigned ring_records;      /* the cap on its records, 0 = none */
 } session;
 
 /* glibc's; weak, so a libc without it just skips the trim. */
@@ -581,18 +582,24 @@ static void flush(session *s) {
 }
 
 /* Drains what is in the ring, at most one ring's worth: producers refilling it as fast as it
- * empties must not keep the collector from flushing, or from stopping. Returns the bytes. */
-static size_t drain(session *s) {
+ * empties must not keep the collector from flushing, or from stopping. Returns the bytes,
+ * *records the records. */
+static size_t drain(session *s, unsigned *records) {
     size_t total = 0, n;
-    while (total < s->ring_bytes && (ring_drain(process_record, s, s->ring_bytes - total, &n), n > 0)) {
+    unsigned recs = 0;
+    int r;
+    while (total < s->ring_bytes && (r = ring_drain(process_record, s, s->ring_bytes - total, &n), n > 0)) {
         total += n;
+        recs += (unsigned)r;
     }
+    if (records != NULL) *records = recs;
     return total;
 }
 
-static uint64_t next_drain_period(const session *s, size_t drained) {
-    if (drained >= s->ring_bytes / 8) return DRAIN_FAST_NS;
-    if (drained >= s->ring_bytes / 32) return DRAIN_QUICK_NS;
+/* A ring capped at N records (ring_records) fills by records before it fills by bytes. */
+static uint64_t next_drain_period(const session *s, size_t bytes, unsigned records) {
+    if (bytes >= s->ring_bytes / 8 || (s->ring_records && records >= s->ring_records / 2)) return DRAIN_FAST_NS;
+    if (bytes >= s->ring_bytes / 32 || (s->ring_records && records >= s->ring_records / 4)) return DRAIN_QUICK_NS;
     return DRAIN_PERIOD_NS;
 }
 
@@ -651,7 +658,9 @@ static void *collector_main(void *arg) {
         pthread_cond_timedwait(&s->cond, &s->lock, &ts);
         if (s->stop) break;
         pthread_mutex_unlock(&s->lock);
-        period = next_drain_period(s, drain(s));
+        unsigned records;
+        size_t bytes = drain(s, &records);
+        period = next_drain_period(s, bytes, records);
         uint64_t now = now_mono_ns();
         if (now >= next_flush) {
             flush(s);
@@ -666,7 +675,7 @@ static void *collector_main(void *arg) {
 
     /* Stop the producers before the last drain, so the final batch is complete. */
     end_sampling();
-    while (drain(s) > 0) {
+    while (drain(s, NULL) > 0) {
         /* producers are stopped: this ends */
     }
     if (!atomic_load(&s->sink->broken)) {
@@ -750,6 +759,7 @@ int session_start(const cprof_options *o, cprof_sink *sink) {
     }
     s->o = *o;
     s->ring_bytes = ring_bytes();
+    s->ring_records = max_records;
     s->sink = sink;
     pthread_mutex_init(&s->lock, NULL);
     pthread_condattr_t attr; /* monotonic: a wall-clock jump must not stall the collector */
