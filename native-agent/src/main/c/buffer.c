@@ -41,6 +41,14 @@ _Static_assert(offsetof(cprof_record, top_method) >= FIXED + 8 * MAX_NATIVE, "to
 _Static_assert(offsetof(cprof_record, frames) >= FIXED + 8 * MAX_NATIVE + 16, "frames after the packed head");
 _Static_assert(offsetof(cprof_record, ftype) >= FIXED + 8 * MAX_NATIVE + 16 + sizeof(cprof_frame) * MAX_FRAMES,
                "ftype after the packed frames");
+/* Every field is packed: those before native[] as they are, the rest one by one in pack(). A
+ * field added after native[] must be packed there too; these fail when one is. */
+_Static_assert(offsetof(cprof_record, top_method) == offsetof(cprof_record, native) + sizeof(uintptr_t) * MAX_NATIVE &&
+               offsetof(cprof_record, type_name) == offsetof(cprof_record, top_method) + sizeof(uintptr_t) &&
+               offsetof(cprof_record, frames) <= offsetof(cprof_record, type_name) + TYPE_NAME_LEN + 8 &&
+               offsetof(cprof_record, ftype) == offsetof(cprof_record, frames) + sizeof(cprof_frame) * MAX_FRAMES &&
+               sizeof(cprof_record) <= offsetof(cprof_record, ftype) + MAX_FRAMES + 8,
+               "a field of cprof_record that pack() does not know");
 _Static_assert(HDR + FIXED + 8 * MAX_NATIVE + 16 + (sizeof(cprof_frame) + 1) * MAX_FRAMES + TYPE_NAME_LEN <= RING_ENTRY_MAX,
                "the largest packed record fits an entry");
 

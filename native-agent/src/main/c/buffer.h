@@ -17,6 +17,8 @@ enum { STATE_NONE = 0, STATE_RUNNING, STATE_SLEEPING, STATE_WAITING, STATE_OTHER
 
 #define MAX_NATIVE 64
 
+/* The record a producer fills in place; buffer.c packs it to what it uses (a field added after
+ * native[] must be added to its pack() and unpack() as well: a static assertion there says so). */
 typedef struct {
     uint8_t event;          /* EV_*; 0 = skip this record */
     uint8_t non_java;       /* sampled thread had no JNIEnv */
