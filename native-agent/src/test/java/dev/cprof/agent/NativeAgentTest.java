@@ -79,8 +79,12 @@ class NativeAgentTest {
                 System.out.printf("cpu %s: hotA %d, hotB %d samples, share of hotA %.1f%%%n", java, na, nb, share);
                 assertTrue(na + nb >= 100, () -> "too few samples: " + p.dump(EventType.CPU, 10));
                 assertEquals(75.0, share, 5.0, () -> p.dump(EventType.CPU, 10));
-                assertEquals(10 * MS * p.sum(EventType.CPU, s -> true, false), p.sum(EventType.CPU, s -> true, true),
-                        "cpu weight = interval per sample");
+                long count = p.sum(EventType.CPU, s -> true, false);
+                long weight = p.sum(EventType.CPU, s -> true, true);
+                // One interval per sample, plus the expirations a timer missed while its signal
+                // was pending (rare at 10 ms: CpuOverrunTest covers them).
+                assertEquals(0, weight % (10 * MS), "cpu weight: whole intervals");
+                assertTrue(weight >= 10 * MS * count && weight <= 11 * MS * count, () -> "cpu weight " + weight + " for " + count + " samples");
             }
         }
     }
