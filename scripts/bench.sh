@@ -2,6 +2,7 @@
 # The benchmark against other profilers on third-party workloads (issue 8), in one command:
 #
 #   scripts/bench.sh [--quick] [--publish]
+#   scripts/bench.sh --alloc [--quick] [--publish]
 #
 # Workloads: an HTTP service (Jetty + Jackson, loaded by wrk on loopback), a database (H2 under
 # JDBC load) and a batch job (Lucene indexing); configurations alternated in every round: no
@@ -20,6 +21,13 @@
 # the goals met or missed), overhead-vs-interval.png, commands.txt (every command line), console.log,
 # runs/ (every JVM's log and profiler output). SKIP_BUILD=1 reuses the built modules.
 # Run it on a quiet machine: other load makes the overhead figures meaningless.
+#
+#   --alloc    instead: allocation accuracy (dev.cprof.bench.AllocAccuracyBench), a known 25 %/75 %
+#              split of bytes between small and 3x larger arrays read by cprof and async-profiler at
+#              512 KiB and 64 KiB and by JFR, one at a time, on this JDK and on JDK 25 if installed
+#              (ALLOC_JDKS=home1,home2 overrides): 3 rounds of 10 s, about 8 min; --quick: 1 round of
+#              5 s. Writes bench/target/bench/<stamp>-alloc/; --publish replaces (or adds) the
+#              sub-section "### Allocation accuracy" of "## Fidelity" in bench/RESULTS.md.
 #
 #   scripts/bench.sh --fidelity [--quick] [--publish] [--label='a line for the report']
 #   scripts/bench.sh --publish-run=bench/target/bench/<time>   # publish a fidelity run already made
@@ -69,6 +77,7 @@ publish_fidelity() {
 
 quick=0
 publish=0
+alloc=0
 fidelity=0
 label=""
 publish_run=""
@@ -76,11 +85,12 @@ for arg in "$@"; do
   case "$arg" in
     --quick) quick=1 ;;
     --publish) publish=1 ;;
+    --alloc) alloc=1 ;;
     --fidelity) fidelity=1 ;;
     --label=*) label="${arg#--label=}" ;;
     --publish-run=*) publish_run="${arg#--publish-run=}" ;;
-    -h|--help) sed -n '2,35p' "$0"; exit 0 ;;
-    *) say "unknown argument $arg (expected --fidelity, --quick, --publish, --label=TEXT, --publish-run=DIR)"; exit 2 ;;
+    -h|--help) sed -n '2,43p' "$0"; exit 0 ;;
+    *) say "unknown argument $arg (expected --alloc or --fidelity, --quick, --publish, --label=TEXT, --publish-run=DIR)"; exit 2 ;;
   esac
 done
 if [ -n "$publish_run" ]; then
@@ -91,9 +101,11 @@ fi
 
 # Tools from Debian: the load generator, the plotter, and jattach (async-profiler in pair runs).
 missing=()
+[ "$alloc" = 1 ] || {
 command -v wrk >/dev/null 2>&1 || missing+=(wrk)
 command -v gnuplot >/dev/null 2>&1 || missing+=(gnuplot-nox)
 command -v jattach >/dev/null 2>&1 || missing+=(jattach)
+}
 if [ "${#missing[@]}" -gt 0 ]; then
   if [ "$(id -u)" -eq 0 ]; then
     say "installing ${missing[*]}"
@@ -115,6 +127,41 @@ fi
 for f in bench/target/classes/dev/cprof/bench/ThirdPartyBench.class bench/target/lib cli/target/cprof.jar; do
   [ -e "$f" ] || { say "$f is missing: build first (without SKIP_BUILD=1)"; exit 2; }
 done
+
+if [ "$alloc" = 1 ]; then
+  [ -e bench/target/classes/dev/cprof/bench/AllocAccuracyBench.class ] || { say "bench is not built: build first (without SKIP_BUILD=1)"; exit 2; }
+  out="$repo/bench/target/bench/$(date -u +%Y%m%dT%H%M%SZ)-alloc"
+  mkdir -p "$out"
+  jdks="${ALLOC_JDKS:-$(java -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.home = //p')}"
+  [ -n "${ALLOC_JDKS:-}" ] || [ ! -x /usr/lib/jvm/temurin-25-jdk-amd64/bin/java ] || jdks="$jdks,/usr/lib/jvm/temurin-25-jdk-amd64"
+  if [ "$quick" = 1 ]; then mode=(--rounds 1 --seconds 5); else mode=(--rounds 3 --seconds 10); fi
+  say "writing to $out"
+  status=0
+  java -cp "$repo/bench/target/classes:$repo/bench/target/lib/*" dev.cprof.bench.AllocAccuracyBench "${mode[@]}" --jdks "$jdks" --out "$out" \
+    --command "scripts/bench.sh $*  # in $repo at $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet HEAD 2>/dev/null || echo ' with uncommitted changes')" \
+    2>&1 | tee "$out/console.log" || status=$?
+  say "done, exit $status; results: $out/results.md"
+  [ "$status" -eq 0 ] || exit "$status"
+  if [ "$publish" = 1 ]; then
+    mkdir -p bench/results
+    cp "$out/runs.csv" bench/results/alloc-accuracy-runs.csv
+    cp "$out/commands.txt" bench/results/alloc-accuracy-commands.txt
+    section="$(sed -e 's#is in `commands.txt` next to the results#is in `results/alloc-accuracy-commands.txt`, every run in `results/alloc-accuracy-runs.csv`#' "$out/results.md")"
+    # Replace "### Allocation accuracy" up to the next heading; else add it at the end of "## Fidelity"
+    # (or add that section at the end of the file).
+    SECTION="$section" awk '
+      BEGIN { s = ENVIRON["SECTION"] }
+      /^### Allocation accuracy[[:space:]]*$/ { print s; print ""; skip = 1; done = 1; next }
+      skip && /^##/ { skip = 0 }
+      /^## / { if (infid && !done) { print s; print ""; done = 1 } infid = ($0 ~ /^## Fidelity[[:space:]]*$/); if (infid) fid = 1 }
+      !skip { print; last = $0 }
+      END { if (!done) { if (last != "") print ""; if (!fid) { print "## Fidelity"; print "" } print s } }
+    ' bench/RESULTS.md > bench/RESULTS.md.tmp
+    mv bench/RESULTS.md.tmp bench/RESULTS.md
+    say "published: bench/RESULTS.md (\"### Allocation accuracy\" under \"## Fidelity\"), bench/results/alloc-accuracy-*"
+  fi
+  exit 0
+fi
 
 stamp="$(date -u +%Y%m%dT%H%M%SZ)"
 out="$repo/bench/target/bench/$stamp"

@@ -14,11 +14,13 @@
  *   collector.c     one session: drains the ring, resolves, aggregates, sends batches
  *   jvmti_events.c  capabilities, JVMTI events (alloc/lock samples, thread start/end), names
  *   sampler.c       cpu/wall: timers, signals; the producers' gate
+ *   sigchain.c      the sampling signals' handlers installed per session, chaining to the
+ *                   handler they replaced
  *   walker.c        the signal handler's stack walk: native frames, AsyncGetCallTrace with
  *                   repaired contexts, frame types
  *   vmstructs.c     HotSpot's exported structure tables: code heaps, blobs, last Java frame
  *   stubs.c         names of the code the JVM generated (JVMTI DynamicCodeGenerated)
- *   buffer.c        lock-free ring of sample records
+ *   buffer.c        lock-free ring of sample records, packed to their stack's depth
  *   symbols.c       .symtab function names, a small demangler
  *   encode.c        protobuf encoder, request decoder
  *   sink.c          framed writes to the client's socket or a file

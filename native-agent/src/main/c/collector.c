@@ -11,6 +11,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,20 +28,29 @@
 #include "stubs.h"
 #include "vmstructs.h"
 
-/* The ring: ~4.3 KB a record (256 frames), mmapped. cpu/wall alone produce at most a few
- * hundred samples per second per core: 1,024 records (4.4 MB). alloc and lock come from
- * every allocating/contending thread, thousands per second (8-9k/s at 3-4 GB/s with the
- * default 512 KiB interval) and in bursts: 2,048 records (8.8 MB). */
-#define RING_CAPACITY 1024
-#define RING_CAPACITY_ALLOC 2048
-/* An explicit size (options["ring_records"], load option ring=N) is rounded up to a power of
- * two within these bounds: a tiny ring caps the agent's memory (and shows drops being
- * counted); the largest is the default alloc ring, within the 16 MB budget. */
+/* The ring (buffer.c) holds packed records: ~0.8 KB for a 40-frame stack, 5 KB at most. It is
+ * sized for what the session can produce while its collector does not run: a loaded machine
+ * delays the collector (the longest gap between two drains measured with 8 busy JVMs on a
+ * 2-core host at load 30-70 was 0.46 s), and a client that stops reading holds it in a send
+ * for up to 2 s (sink.c). So: the records per second the events can produce on this host
+ * (cpu: one per CPU per interval; wall: the threads signalled per tick; alloc/lock: bursts of
+ * thousands) for RING_STALL_NS, at RING_RECORD_BYTES each, within [RING_MIN_BYTES,
+ * RING_MAX_BYTES]. The memory is address space: the ring reuses its first pages while the
+ * collector keeps up, and only a backlog makes more of it resident. */
+#define RING_STALL_NS 2000000000ull
+#define RING_RECORD_BYTES 2048u
+#define RING_ALLOC_PER_S 10000u
+#define RING_LOCK_PER_S 1000u
+#define RING_MIN_BYTES (2u << 20)
+#define RING_MAX_BYTES (8u << 20)
+/* An explicit size (options["ring_records"], load option ring=N) is N deepest records, N
+ * rounded up to a power of two within these bounds, and at most N records in the ring: a
+ * tiny ring caps the agent's memory (and shows drops being counted). */
 #define RING_MIN 2
 #define RING_MAX 2048
-/* The collector drains every 100 ms; when a drain found the ring a quarter full it comes
- * back after 25 ms, half full after 10 ms (the producers never wait or signal: the
- * collector adapts its own period). */
+/* The collector drains every 100 ms; when a drain took more than 1/32 of the ring (a quarter
+ * of a record cap) it comes back after 25 ms, more than 1/8 (half the cap) after 10 ms (the
+ * producers never wait or signal: the collector adapts its own period). */
 #define DRAIN_PERIOD_NS 100000000ull
 #define DRAIN_QUICK_NS 25000000ull
 #define DRAIN_FAST_NS 10000000ull
@@ -129,7 +139,8 @@ typedef struct {
     uint64_t sequence, batch_start_ns;
     uint64_t unwalkable, other, ring_dropped_seen;
     pb_buf out;
-    unsigned ring_capacity;
+    size_t ring_bytes;
+    unsigned ring_records;      /* the cap on its records, 0 = none */
 } session;
 
 /* glibc's; weak, so a libc without it just skips the trim. */
@@ -571,30 +582,52 @@ static void flush(session *s) {
 }
 
 /* Drains what is in the ring, at most one ring's worth: producers refilling it as fast as it
- * empties must not keep the collector from flushing, or from stopping. Returns the count. */
-static unsigned drain(session *s) {
-    unsigned total = 0;
-    int n;
-    while (total < s->ring_capacity && (n = ring_drain(process_record, s, (int)(s->ring_capacity - total))) > 0) {
-        total += (unsigned)n;
+ * empties must not keep the collector from flushing, or from stopping. Returns the bytes,
+ * *records the records. */
+static size_t drain(session *s, unsigned *records) {
+    size_t total = 0, n;
+    unsigned recs = 0;
+    int r;
+    while (total < s->ring_bytes && (r = ring_drain(process_record, s, s->ring_bytes - total, &n), n > 0)) {
+        total += n;
+        recs += (unsigned)r;
     }
+    if (records != NULL) *records = recs;
     return total;
 }
 
-static uint64_t next_drain_period(const session *s, unsigned drained) {
-    if (drained >= s->ring_capacity / 2) return DRAIN_FAST_NS;
-    if (drained >= s->ring_capacity / 4) return DRAIN_QUICK_NS;
+/* A ring capped at N records (ring_records) fills by records before it fills by bytes. */
+static uint64_t next_drain_period(const session *s, size_t bytes, unsigned records) {
+    if (bytes >= s->ring_bytes / 8 || (s->ring_records && records >= s->ring_records / 2)) return DRAIN_FAST_NS;
+    if (bytes >= s->ring_bytes / 32 || (s->ring_records && records >= s->ring_records / 4)) return DRAIN_QUICK_NS;
     return DRAIN_PERIOD_NS;
 }
 
-static unsigned ring_capacity_for(const cprof_options *o) {
+static unsigned cpus_online(void) {
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0) return (unsigned)CPU_COUNT(&set);
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? (unsigned)n : 1;
+}
+
+/* Ring bytes for the session, and the cap on its records (0 = none). */
+static size_t ring_bytes_for(const cprof_options *o, unsigned *max_records) {
     uint32_t asked = o->ring_records ? o->ring_records : atomic_load(&default_ring_records);
-    if (asked == 0) {
-        return (o->events & (EV_BIT(EV_ALLOC) | EV_BIT(EV_LOCK))) ? RING_CAPACITY_ALLOC : RING_CAPACITY;
+    if (asked != 0) {
+        unsigned c = RING_MIN;
+        while (c < asked && c < RING_MAX) c *= 2;
+        *max_records = c;
+        size_t bytes = (size_t)c * RING_ENTRY_MAX;
+        return bytes < RING_MAX_BYTES ? bytes : RING_MAX_BYTES;
     }
-    unsigned c = RING_MIN;
-    while (c < asked && c < RING_MAX) c *= 2;
-    return c;
+    *max_records = 0;
+    uint64_t per_s = 0, ticks = 1000000000ull / (o->interval_ns ? o->interval_ns : CPROF_DEFAULT_INTERVAL_NS);
+    if (o->events & EV_BIT(EV_CPU)) per_s += cpus_online() * ticks;
+    if (o->events & EV_BIT(EV_WALL)) per_s += (o->wall_threads ? o->wall_threads : CPROF_DEFAULT_WALL_THREADS) * ticks;
+    if (o->events & EV_BIT(EV_ALLOC)) per_s += RING_ALLOC_PER_S;
+    if (o->events & EV_BIT(EV_LOCK)) per_s += RING_LOCK_PER_S;
+    uint64_t bytes = per_s * RING_RECORD_BYTES * (RING_STALL_NS / 1000000ull) / 1000ull;
+    return bytes < RING_MIN_BYTES ? RING_MIN_BYTES : bytes > RING_MAX_BYTES ? RING_MAX_BYTES : (size_t)bytes;
 }
 
 static void end_sampling(void) {
@@ -625,7 +658,9 @@ static void *collector_main(void *arg) {
         pthread_cond_timedwait(&s->cond, &s->lock, &ts);
         if (s->stop) break;
         pthread_mutex_unlock(&s->lock);
-        period = next_drain_period(s, drain(s));
+        unsigned records;
+        size_t bytes = drain(s, &records);
+        period = next_drain_period(s, bytes, records);
         uint64_t now = now_mono_ns();
         if (now >= next_flush) {
             flush(s);
@@ -640,7 +675,7 @@ static void *collector_main(void *arg) {
 
     /* Stop the producers before the last drain, so the final batch is complete. */
     end_sampling();
-    while (drain(s) > 0) {
+    while (drain(s, NULL) > 0) {
         /* producers are stopped: this ends */
     }
     if (!atomic_load(&s->sink->broken)) {
@@ -715,14 +750,16 @@ int session_start(const cprof_options *o, cprof_sink *sink) {
     options_clamp(&safe);
     o = &safe;
     session *s = calloc(1, sizeof *s);
-    unsigned capacity = ring_capacity_for(o);
-    if (s == NULL || ring_create(capacity) != 0) {
+    unsigned max_records;
+    size_t ring_size = ring_bytes_for(o, &max_records);
+    if (s == NULL || ring_create(ring_size, max_records) != 0) {
         free(s);
         pthread_mutex_unlock(&sess_lock);
         return -1;
     }
     s->o = *o;
-    s->ring_capacity = capacity;
+    s->ring_bytes = ring_bytes();
+    s->ring_records = max_records;
     s->sink = sink;
     pthread_mutex_init(&s->lock, NULL);
     pthread_condattr_t attr; /* monotonic: a wall-clock jump must not stall the collector */

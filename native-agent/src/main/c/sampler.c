@@ -5,6 +5,9 @@
  * timers cannot be created. Wall: a sampler thread signals up to N threads per tick,
  * round-robin. The signal handlers walk the stack (walker.c) into the ring; nothing else (no
  * locks, no allocation, errno preserved).
+ *
+ * cprof's signals carry its own si_value (the timers' sigev_value, the wall signals' queued
+ * value); any other SIGPROF/SIGVTALRM goes on to the handler cprof's replaced (sigchain.c).
  */
 #define _GNU_SOURCE
 #include "sampler.h"
@@ -26,6 +29,7 @@
 
 #include "buffer.h"
 #include "protocol.h"
+#include "sigchain.h"
 #include "util.h"
 #include "vm.h"
 #include "walker.h"
@@ -68,6 +72,9 @@ static atomic_ullong samples;
  * CLOCK_MONOTONIC through the vDSO costs tens of ns, and clock_gettime is async-signal-safe. */
 static atomic_ullong handler_max_ns, handler_sum_ns, handler_count;
 static uint32_t wall_per_tick;
+
+/* The si_value of cprof's signals: its timers' and its wall ticks'. */
+static const char signal_cookie[] = "cprof";
 
 static pthread_t sampler_tid;
 static int sampler_running;
@@ -194,14 +201,28 @@ static void take_sample(int event, uint64_t weight, void *ucontext) {
     sample_count();
 }
 
+static int own_cpu_signal(const siginfo_t *si) {
+    return si != NULL && ((si->si_code == SI_TIMER && si->si_value.sival_ptr == (void *)signal_cookie) ||
+                          (si->si_code == SI_KERNEL && atomic_load_explicit(&use_itimer, memory_order_relaxed)));
+}
+
+static int own_wall_signal(const siginfo_t *si) {
+    return si != NULL && si->si_code == SI_QUEUE && si->si_value.sival_ptr == (void *)signal_cookie;
+}
+
 static void on_cpu_signal(int sig, siginfo_t *si, void *ucontext) {
-    (void)sig;
-    (void)si;
     int saved = errno;
-    if (sample_enter()) {
+    if (!own_cpu_signal(si)) {
+        sigchain_forward(sig, si, ucontext);
+    } else if (sample_enter()) {
         if (atomic_load_explicit(&cpu_on, memory_order_relaxed)) {
+            /* The timer expired again while this signal was pending (the thread ran on with it
+             * blocked, in the kernel, or between two scheduler ticks when the interval is
+             * shorter than a tick): si_overrun counts those expirations. Their CPU time was
+             * spent here as well, so it is this sample's weight. */
+            uint64_t missed = si->si_code == SI_TIMER && si->si_overrun > 0 ? (uint64_t)si->si_overrun : 0;
             uint64_t start = now_mono_ns();
-            take_sample(EV_CPU, interval_ns, ucontext);
+            take_sample(EV_CPU, interval_ns * (1 + missed), ucontext);
             handler_time(start);
         }
         sample_exit();
@@ -210,10 +231,10 @@ static void on_cpu_signal(int sig, siginfo_t *si, void *ucontext) {
 }
 
 static void on_wall_signal(int sig, siginfo_t *si, void *ucontext) {
-    (void)sig;
-    (void)si;
     int saved = errno;
-    if (sample_enter()) {
+    if (!own_wall_signal(si)) {
+        sigchain_forward(sig, si, ucontext);
+    } else if (sample_enter()) {
         if (atomic_load_explicit(&wall_on, memory_order_relaxed)) {
             uint64_t start = now_mono_ns();
             take_sample(EV_WALL, atomic_load_explicit(&wall_weight, memory_order_relaxed), ucontext);
@@ -224,32 +245,32 @@ static void on_wall_signal(int sig, siginfo_t *si, void *ucontext) {
     errno = saved;
 }
 
-static int install_handlers(void) {
-    static int installed;
-    if (installed) {
-        return 0;
-    }
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_flags = SA_SIGINFO | SA_RESTART;
-    /* Each handler blocks the other signal too: a CPU tick landing inside the wall handler
-     * (or the reverse) would otherwise sample the handler itself, a PC in this library with
-     * the thread still "in Java", which AsyncGetCallTrace reports as unknown_Java. Blocked,
-     * the second signal is delivered right after the first handler returns, with the
-     * thread's own context. */
-    sigemptyset(&sa.sa_mask);
-    sigaddset(&sa.sa_mask, CPU_SIGNAL);
-    sigaddset(&sa.sa_mask, WALL_SIGNAL);
-    sa.sa_sigaction = on_cpu_signal;
-    if (sigaction(CPU_SIGNAL, &sa, NULL) != 0) {
-        return -1;
-    }
-    sa.sa_sigaction = on_wall_signal;
-    if (sigaction(WALL_SIGNAL, &sa, NULL) != 0) {
-        return -1;
-    }
-    installed = 1; /* handlers stay: a late signal after stop is ignored by the flags */
+/* Each handler blocks the other signal too: a CPU tick landing inside the wall handler (or the
+ * reverse) would otherwise sample the handler itself, a PC in this library with the thread
+ * still "in Java", which AsyncGetCallTrace reports as unknown_Java. Blocked, the second signal
+ * is delivered right after the first handler returns, with the thread's own context. */
+static void handler_mask(sigset_t *mask) {
+    sigemptyset(mask);
+    sigaddset(mask, CPU_SIGNAL);
+    sigaddset(mask, WALL_SIGNAL);
+}
+
+/* Our handlers for the signals this session uses, over whatever is installed now (at session
+ * start, and at each rescan in case another profiler replaced them since). */
+static int take_cpu_signal, take_wall_signal; /* this session's, set before its threads start */
+
+static int take_signals(const char *when) {
+    sigset_t mask;
+    handler_mask(&mask);
+    if (take_cpu_signal && sigchain_take(CPU_SIGNAL, on_cpu_signal, &mask, when) != 0) return -1;
+    if (take_wall_signal && sigchain_take(WALL_SIGNAL, on_wall_signal, &mask, when) != 0) return -1;
     return 0;
+}
+
+static void give_back_signals(void) {
+    if (sigchain_give_back(CPU_SIGNAL, on_cpu_signal) != 0 || sigchain_give_back(WALL_SIGNAL, on_wall_signal) != 0) {
+        cprof_log("a sampling signal is still pending after the session: cprof's handler stays installed (it ignores it)");
+    }
 }
 
 /* ---- thread table (slots_lock held) ---- */
@@ -311,6 +332,7 @@ static void slot_arm(tslot *s) {
     memset(&sev, 0, sizeof sev);
     sev.sigev_notify = SIGEV_THREAD_ID;
     sev.sigev_signo = CPU_SIGNAL;
+    sev.sigev_value.sival_ptr = (void *)signal_cookie;
     sev._sigev_un._tid = atomic_load(&s->tid);
     /* The CPU-time clock of another thread: MAKE_THREAD_CPUCLOCK(tid, CPUCLOCK_SCHED). */
     clockid_t clock = (clockid_t)(((~(unsigned int)sev._sigev_un._tid) << 3) | 6);
@@ -447,7 +469,16 @@ static void wall_tick(int *cursor, uint64_t elapsed) {
              * the slot (a slot reused meanwhile by another thread just gets a stale letter). */
             atomic_store(&slots[index[i]].state, kernel_state(targets[i]));
         }
-        syscall(SYS_tgkill, pid, targets[i], WALL_SIGNAL);
+        /* Queued with cprof's value (tgkill carries none), so the handler knows it from
+         * another profiler's SIGVTALRM. */
+        siginfo_t info;
+        memset(&info, 0, sizeof info);
+        info.si_signo = WALL_SIGNAL;
+        info.si_code = SI_QUEUE;
+        info.si_pid = pid;
+        info.si_uid = getuid();
+        info.si_value.sival_ptr = (void *)signal_cookie;
+        syscall(SYS_rt_tgsigqueueinfo, pid, targets[i], WALL_SIGNAL, &info);
     }
 }
 
@@ -483,6 +514,7 @@ static void *sampler_main(void *arg) {
             wall_tick(&cursor, elapsed < 100 * interval_ns ? elapsed : 100 * interval_ns);
         }
         if (now >= next_rescan) {
+            take_signals("during the session");
             rescan(++rescans % NO_JAVA_RETRY_RESCANS == 0);
             next_rescan = now_mono_ns() + RESCAN_NS;
         }
@@ -505,7 +537,9 @@ int sampler_start(const cprof_options *o) {
     if (!(o->events & (EV_BIT(EV_CPU) | EV_BIT(EV_WALL)))) {
         return 0;
     }
-    if (!walker_ready() || install_handlers() != 0) {
+    take_cpu_signal = (o->events & EV_BIT(EV_CPU)) != 0;
+    take_wall_signal = (o->events & EV_BIT(EV_WALL)) != 0;
+    if (!walker_ready() || take_signals("at session start") != 0) {
         cprof_log("cpu/wall sampling unavailable: %s", !walker_ready() ? "no AsyncGetCallTrace" : strerror(errno));
         return -1;
     }
@@ -576,4 +610,7 @@ void sampler_stop(void) {
         struct timespec ts = {0, 1000000};
         nanosleep(&ts, NULL);
     }
+    /* No timer and no wall tick is left: the handlers cprof replaced get their signals back. */
+    give_back_signals();
+    take_cpu_signal = take_wall_signal = 0;
 }

@@ -206,7 +206,7 @@ int vms_init(jvmtiEnv *jvmti, JNIEnv *jni) {
     if (any != NULL) dl_iterate_phdr(find_libjvm_range, any);
 
     char *spec = NULL;
-    if (jvmti != NULL && (*jvmti)->GetSystemProperty(jvmti, "java.specification.version", &spec) == JVMTI_ERROR_NONE) {
+    if (jvmti != NULL && (*jvmti)->GetSystemProperty(jvmti, "java.vm.specification.version", &spec) == JVMTI_ERROR_NONE) {
         int major = atoi(spec);
         jmethod_id_is_slot = major >= 9 && major <= 25;
         (*jvmti)->Deallocate(jvmti, (unsigned char *)spec);

@@ -26,7 +26,7 @@ public final class ProfilingOptions {
     String allocInterval;
 
     @Option(names = "--lock", paramLabel = "TIME", defaultValue = "10ms",
-            description = "Record lock waits longer than this (default: ${DEFAULT-VALUE}).")
+            description = "Lock waits longer than this are all recorded, shorter ones sampled in proportion to their length (default: ${DEFAULT-VALUE}).")
     String lockThreshold;
 
     @Option(names = {"-d", "--duration"}, paramLabel = "TIME", defaultValue = "30s",

@@ -8,9 +8,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.cprof.agent.workload.CpuSplit;
 import dev.cprof.wire.proto.EventType;
+import java.math.BigInteger;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -37,8 +39,12 @@ class OptionBoundsTest {
             double seconds = (System.nanoTime() - t0) / 1e9;
             long cpuUsed = jvm.cpuNanos("\0") - cpu0;
             long cpuSamples = p.sum(EventType.CPU, s -> true, false);
-            // A CPU sample weighs the timer's period: the interval the agent really used.
-            long periodNs = cpuSamples == 0 ? 0 : p.sum(EventType.CPU, s -> true, true) / cpuSamples;
+            // A CPU sample weighs a whole number of the timer's periods (one, plus the expirations
+            // it missed while its signal was pending): their gcd is the interval really used.
+            long periodNs = 0;
+            for (long[] cw : p.samples.getOrDefault(EventType.CPU, Map.of()).values()) {
+                periodNs = BigInteger.valueOf(periodNs).gcd(BigInteger.valueOf(cw[1])).longValue();
+            }
             System.out.printf("RELIABILITY: scenario=option_bounds interval_asked_ns=1 interval_used_ns=%d flush_asked_ms=1"
                     + " alloc_asked_bytes=1 seconds=%.1f cpu_ms=%d cpu_samples=%d batches=%d crashes=0%n",
                     periodNs, seconds, cpuUsed / 1_000_000, cpuSamples, p.batches);
