@@ -266,7 +266,20 @@ void walk_stack(JNIEnv *env, void *ucontext, cprof_record *r) {
     if (env == NULL) return;
 
     ASGCT_CallTrace trace = {env, 0, r->frames};
-    agct(&trace, MAX_FRAMES, ucontext);
+    vm_blob top;
+    if (in_java_code && vms_find_blob(pc, &top) && top.kind == BLOB_NMETHOD && top.frame_complete >= 0 &&
+        pc - 1 >= top.code_begin + (uintptr_t)top.frame_complete) {
+        /* In compiled code, a debug-info record (PcDesc) at offset o describes the region that
+         * ends at o. AsyncGetCallTrace takes the first record after pc, async-profiler the first
+         * at or after it: where a record sits exactly at pc (the instruction after a stalled
+         * load, where samples skid to) the two name different inlined methods. Asking for
+         * pc - 1 makes AsyncGetCallTrace pick as async-profiler does. */
+        ucontext_t at = *uc;
+        REG_OF(&at, REG_RIP) = (greg_t)(pc - 1);
+        agct(&trace, MAX_FRAMES, &at);
+    } else {
+        agct(&trace, MAX_FRAMES, ucontext);
+    }
     if (trace.num_frames <= 0 && in_java_code) {
         /* Repair: unwind what AsyncGetCallTrace cannot and ask again from the caller. */
         ucontext_t copy = *uc;
