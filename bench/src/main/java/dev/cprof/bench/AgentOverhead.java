@@ -166,6 +166,17 @@ public final class AgentOverhead {
         return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
     }
 
+    /** The report row naming the cprof agent library by file name and the start of its sha256. */
+    static String agentRow(Path lib) {
+        String sha;
+        try {
+            sha = sha256(lib).substring(0, 16) + "…";
+        } catch (Exception e) {
+            sha = "?";
+        }
+        return "| cprof agent | `" + lib.getFileName() + "` sha256 `" + sha + "` |";
+    }
+
     static String loadAverage() {
         try {
             return Files.readString(Path.of("/proc/loadavg")).trim();

@@ -202,13 +202,7 @@ final class FidelityReport {
                 + before.loadAverage() + "; after: " + after.loadAverage() + " |");
         jdks.forEach((v, path) -> line("| JDK " + v + " | `" + path + "` (" + FidelityBench.versionLine(path).replace('|', '/') + ") |"));
         missing.forEach(v -> line("| JDK " + v + " | not found: not measured |"));
-        String sha;
-        try {
-            sha = AgentOverhead.sha256(settings.cprofLib()).substring(0, 16) + "…";
-        } catch (Exception e) {
-            sha = "?";
-        }
-        line("| cprof agent | `" + settings.cprofLib().getFileName() + "` sha256 `" + sha + "` |");
+        line(AgentOverhead.agentRow(settings.cprofLib()));
         line("| async-profiler | 4.6 (`tools.profiler:async-profiler`, its bundled linux-x64 library) |");
         line("");
         line("```");

@@ -85,13 +85,7 @@ final class ThirdPartyReport {
         line("| JDK | " + before.jdk() + " |");
         line("| load average | before: " + before.loadAverage() + "; after: " + after.loadAverage() + " |");
         line("| date | " + before.utc() + " to " + after.utc() + " |");
-        String sha;
-        try {
-            sha = AgentOverhead.sha256(settings.cprofLib()).substring(0, 16) + "…";
-        } catch (Exception e) {
-            sha = "?";
-        }
-        line("| cprof agent | `" + settings.cprofLib().getFileName() + "` sha256 `" + sha + "` |");
+        line(AgentOverhead.agentRow(settings.cprofLib()));
         line("| async-profiler | 4.6 (`tools.profiler:async-profiler`, its bundled linux-x64 library) |");
         line("");
     }
