@@ -365,6 +365,14 @@ int vms_last_java_frame(JNIEnv *env, uintptr_t *sp, uintptr_t *fp, uintptr_t *pc
     return *sp != 0;
 }
 
+void vms_set_last_java_frame(JNIEnv *env, uintptr_t sp, uintptr_t fp, uintptr_t pc) {
+    if (env_offset < 0 || anchor_off < 0 || anchor_sp_off < 0 || anchor_fp_off < 0 || anchor_pc_off < 0) return;
+    uintptr_t anchor = (uintptr_t)env - (uintptr_t)env_offset + (uintptr_t)anchor_off;
+    *(volatile uintptr_t *)(anchor + (uintptr_t)anchor_sp_off) = sp;
+    *(volatile uintptr_t *)(anchor + (uintptr_t)anchor_fp_off) = fp;
+    *(volatile uintptr_t *)(anchor + (uintptr_t)anchor_pc_off) = pc;
+}
+
 uintptr_t vms_call_stub_return(void) {
     return call_stub_return_addr != 0 ? *(volatile uintptr_t *)call_stub_return_addr : 0;
 }

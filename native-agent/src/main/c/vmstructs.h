@@ -42,6 +42,11 @@ int vms_in_code_heap(uintptr_t pc);
 int vms_find_blob(uintptr_t pc, vm_blob *out);
 /* Async-signal-safe: the current thread's last Java frame, from its JNIEnv; 1 if set. */
 int vms_last_java_frame(JNIEnv *env, uintptr_t *sp, uintptr_t *fp, uintptr_t *pc);
+/* Async-signal-safe, for the current thread only (it is stopped in our handler): sets its
+ * frame anchor. The JVM leaves the anchor's pc 0 while a runtime stub calls into the VM (the
+ * anchor is then "not walkable"); the walker fills it in for one AsyncGetCallTrace call and
+ * puts the old values back, as async-profiler 2.x did. */
+void vms_set_last_java_frame(JNIEnv *env, uintptr_t sp, uintptr_t fp, uintptr_t pc);
 /* Async-signal-safe: the return address of the JVM's call stub (an entry frame). */
 uintptr_t vms_call_stub_return(void);
 /* Async-signal-safe: the JavaFrameAnchor of the call wrapper of an entry frame at fp; every

@@ -58,15 +58,23 @@ static uintptr_t slot(uintptr_t p) {
     return *(const volatile uintptr_t *)p;
 }
 
-/* Frame pointers from a native PC up to the first code-heap PC. A stub there (the runtime stub
- * that called into the VM) is kept too; the Java frames below come from AsyncGetCallTrace. */
-static void walk_native(cprof_record *r, uintptr_t pc, uintptr_t sp, uintptr_t fp, uintptr_t bottom) {
+/* A point in Java code (a code-heap PC) with its stack and frame pointers. */
+typedef struct {
+    uintptr_t pc, sp, fp;
+} java_point;
+
+/* Frame pointers from a native PC up to the first code-heap PC, returned in *stop (pc 0 if the
+ * chain ended before it). A stub there (the runtime stub that called into the VM) is kept too;
+ * the Java frames below come from AsyncGetCallTrace. */
+static void walk_native(cprof_record *r, uintptr_t pc, uintptr_t sp, uintptr_t fp, uintptr_t bottom, java_point *stop) {
+    stop->pc = 0;
     while (r->num_native < MAX_NATIVE) {
         if (vms_in_code_heap(pc)) {
             vm_blob b;
             if (vms_find_blob(pc, &b) && b.kind != BLOB_NMETHOD && b.kind != BLOB_INTERPRETER) {
                 r->native[r->num_native++] = pc;
             }
+            *stop = (java_point){pc, sp, fp};
             return;
         }
         r->native[r->num_native++] = pc;
@@ -152,6 +160,13 @@ static int unwind_compiled(const vm_blob *b, uintptr_t *pc, uintptr_t *sp, uintp
     return *pc >= 4096;
 }
 
+/* The length of a "sub rsp, imm" at code (7 or 4 bytes), or a length no pc reaches. */
+static uintptr_t sub_rsp_at(uintptr_t code) {
+    const uint8_t *ip = (const uint8_t *)code;
+    if (ip[0] != 0x48 || ip[2] != 0xec) return UINTPTR_MAX / 2;
+    return ip[1] == 0x81 ? 7 : ip[1] == 0x83 ? 4 : UINTPTR_MAX / 2;
+}
+
 /* Caller of a stub. vtable/itable stubs and stubs at their first or last instruction have no
  * frame (the return address is at sp); most StubRoutines build one with push rbp; mov rbp, rsp;
  * runtime stubs have a fixed frame size. */
@@ -163,8 +178,17 @@ static int unwind_stub(const vm_blob *b, uintptr_t *pc, uintptr_t *sp, uintptr_t
         if (!on_stack(s, 8, s, bottom)) return 0;
         *pc = slot(s);
         *sp = s + 8;
-    } else if (b->frame_size > 0 && b->frame_complete >= 0 && *pc >= b->code_begin + (uintptr_t)b->frame_complete &&
-               strncmp(b->name, "StubRoutines", 12) != 0) {
+    } else if (*pc + 2 <= b->code_end && ip[0] == 0x5d && (ip[1] == 0xc3 || ip[1] == 0x49 || ip[1] == 0x4d)) {
+        /* at the pop rbp of an epilogue (a C2 runtime stub after the VM call returned) */
+        if (!on_stack(s, 16, s, bottom)) return 0;
+        *fp = slot(s);
+        *pc = slot(s + 8);
+        *sp = s + 16;
+    } else if (b->frame_size > 0 && strncmp(b->name, "StubRoutines", 12) != 0 &&
+               (b->frame_complete >= 0 ? *pc >= b->code_begin + (uintptr_t)b->frame_complete
+                                       : *pc >= b->code_begin + sub_rsp_at(b->code_begin))) {
+        /* A fixed frame. C2's runtime stubs on JDK 21+ never declare it complete: it is once
+         * the sub rsp they start with has run. */
         uintptr_t caller = s + (uintptr_t)b->frame_size * 8;
         if (!on_stack(caller - 16, 16, s, bottom)) return 0;
         *fp = slot(caller - 16);
@@ -182,6 +206,16 @@ static int unwind_stub(const vm_blob *b, uintptr_t *pc, uintptr_t *sp, uintptr_t
         return 0;
     }
     return *pc >= 4096;
+}
+
+/* An address in a compiled method or a stub right after a call instruction (call rel32, or
+ * call reg as compiled code calls the VM's leaf functions): a return address, not some other
+ * word. */
+static int is_return_into_java(uintptr_t ret) {
+    vm_blob b;
+    if (!vms_find_blob(ret, &b) || b.kind == BLOB_INTERPRETER || ret < b.code_begin + 5 || ret > b.code_end) return 0;
+    const uint8_t *ip = (const uint8_t *)ret;
+    return ip[-5] == 0xe8 || (ip[-2] == 0xff && (ip[-1] & 0xf8) == 0xd0);
 }
 
 static uint8_t compiled_type(int level) {
@@ -243,6 +277,74 @@ static void type_frames(cprof_record *r, uintptr_t pc, uintptr_t sp, uintptr_t f
     }
 }
 
+/* AsyncGetCallTrace from a code-heap point; where it fails, unwinds what it cannot (a stub, a
+ * compiled prologue/epilogue) and asks again from the caller, up to MAX_REPAIRS times (the
+ * first call skipped when the caller has made it). *at is left where the trace starts. */
+static void agct_repaired(ASGCT_CallTrace *trace, const ucontext_t *uc, cprof_record *r, java_point *at, uintptr_t bottom,
+                          int asked) {
+    ucontext_t copy = *uc;
+    for (int k = asked ? 1 : 0; k <= MAX_REPAIRS; k++) {
+        if (k > 0) {
+            vm_blob b;
+            if (!vms_find_blob(at->pc, &b)) return;
+            java_point next = *at;
+            if (b.kind == BLOB_NMETHOD) {
+                if (r->top_method != 0 || !unwind_compiled(&b, &next.pc, &next.sp, &next.fp, bottom)) return;
+                r->top_method = b.method;
+                r->top_type = compiled_type(b.level);
+            } else if (b.kind == BLOB_INTERPRETER) {
+                return;
+            } else {
+                if (r->num_native >= MAX_NATIVE || !unwind_stub(&b, &next.pc, &next.sp, &next.fp, bottom)) return;
+                r->native[r->num_native++] = at->pc;
+            }
+            *at = next;
+            if (!vms_in_code_heap(at->pc)) return;
+        }
+        REG_OF(&copy, REG_RIP) = (greg_t)at->pc;
+        REG_OF(&copy, REG_RSP) = (greg_t)at->sp;
+        REG_OF(&copy, REG_RBP) = (greg_t)at->fp;
+        trace->num_frames = 0;
+        agct(trace, MAX_FRAMES, &copy);
+        if (trace->num_frames > 0) return;
+    }
+}
+
+/* One AsyncGetCallTrace call with the thread's frame anchor set to sp/fp/pc, then restored. */
+static void agct_anchored(JNIEnv *env, ASGCT_CallTrace *trace, void *ucontext, uintptr_t sp, uintptr_t fp, uintptr_t pc,
+                          uintptr_t asp, uintptr_t afp, uintptr_t apc) {
+    vms_set_last_java_frame(env, sp, fp, pc);
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);
+    trace->num_frames = 0;
+    agct(trace, MAX_FRAMES, ucontext);
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);
+    vms_set_last_java_frame(env, asp, afp, apc);
+}
+
+/* AsyncGetCallTrace where the thread's frame anchor defeats it. While a runtime stub calls
+ * into the VM the anchor has no pc (it is "not walkable"): the pc is the return address the
+ * call pushed below the anchor's sp. Where a walk from the stub's frame still fails (C1 stubs
+ * never declare their frame complete on JDK 21+; C2's allocation stubs after the VM call
+ * returned, the thread "in Java" again) the anchor is moved to the stub's caller; the stub is
+ * already a native frame. The anchor is the JVM's: it is put back as it was. */
+static void agct_with_anchor_repaired(JNIEnv *env, ASGCT_CallTrace *trace, void *ucontext, uintptr_t sp, uintptr_t bottom) {
+    uintptr_t asp, afp, apc;
+    if (!vms_last_java_frame(env, &asp, &afp, &apc) || !on_stack(asp - 8, 8, sp, bottom)) return;
+    uintptr_t pc = apc != 0 ? apc : slot(asp - 8);
+    vm_blob b;
+    if (!vms_find_blob(pc, &b)) return;
+    if (apc == 0) {
+        agct_anchored(env, trace, ucontext, asp, afp, pc, asp, afp, apc);
+        if (trace->num_frames > 0) return;
+    }
+    if (b.kind == BLOB_NMETHOD || b.kind == BLOB_INTERPRETER || b.kind == BLOB_VTABLE || b.frame_size <= 0) return;
+    uintptr_t csp = asp + (uintptr_t)b.frame_size * 8;
+    if (!on_stack(csp - 16, 16, sp, bottom)) return;
+    uintptr_t cpc = slot(csp - 8);
+    if (!vms_in_code_heap(cpc)) return;
+    agct_anchored(env, trace, ucontext, csp, slot(csp - 16), cpc, asp, afp, apc);
+}
+
 void walk_stack(JNIEnv *env, void *ucontext, cprof_record *r) {
     ucontext_t *uc = ucontext;
     r->num_native = 0;
@@ -262,13 +364,16 @@ void walk_stack(JNIEnv *env, void *ucontext, cprof_record *r) {
         return;
     }
     int in_java_code = vms_in_code_heap(pc);
-    if (!in_java_code) walk_native(r, pc, sp, fp, bottom);
+    java_point stop = {0, 0, 0};
+    if (!in_java_code) walk_native(r, pc, sp, fp, bottom, &stop);
     if (env == NULL) return;
 
     ASGCT_CallTrace trace = {env, 0, r->frames};
-    vm_blob top;
-    if (in_java_code && vms_find_blob(pc, &top) && top.kind == BLOB_NMETHOD && top.frame_complete >= 0 &&
-        pc - 1 >= top.code_begin + (uintptr_t)top.frame_complete) {
+    java_point top = {pc, sp, fp}; /* where the Java frames start, for typing them */
+    int top_known = in_java_code;
+    vm_blob blob;
+    if (in_java_code && vms_find_blob(pc, &blob) && blob.kind == BLOB_NMETHOD && blob.frame_complete >= 0 &&
+        pc - 1 >= blob.code_begin + (uintptr_t)blob.frame_complete) {
         /* In compiled code, a debug-info record (PcDesc) at offset o describes the region that
          * ends at o. AsyncGetCallTrace takes the first record after pc, async-profiler the first
          * at or after it: where a record sits exactly at pc (the instruction after a stalled
@@ -280,44 +385,61 @@ void walk_stack(JNIEnv *env, void *ucontext, cprof_record *r) {
     } else {
         agct(&trace, MAX_FRAMES, ucontext);
     }
+    if (trace.num_frames == -3 || trace.num_frames == -4 || trace.num_frames == -6) {
+        /* ticks_unknown_not_Java, ticks_not_walkable_not_Java, ticks_not_walkable_Java */
+        agct_with_anchor_repaired(env, &trace, ucontext, sp, bottom);
+    }
     if (trace.num_frames <= 0 && in_java_code) {
-        /* Repair: unwind what AsyncGetCallTrace cannot and ask again from the caller. */
-        ucontext_t copy = *uc;
-        for (int k = 0; k < MAX_REPAIRS && trace.num_frames <= 0; k++) {
-            vm_blob b;
-            if (!vms_find_blob(pc, &b)) break;
-            uintptr_t npc = pc, nsp = sp, nfp = fp;
-            if (b.kind == BLOB_NMETHOD) {
-                if (r->top_method != 0 || !unwind_compiled(&b, &npc, &nsp, &nfp, bottom)) break;
-                r->top_method = b.method;
-                r->top_type = compiled_type(b.level);
-            } else if (b.kind == BLOB_INTERPRETER) {
-                break;
+        agct_repaired(&trace, uc, r, &top, bottom, 1);
+    } else if ((trace.num_frames == -5 || trace.num_frames == -6) && stop.pc == 0 && r->num_native == 1) {
+        /* The same from a native leaf without a frame of its own yet (at its entry, or after
+         * push rbp only): the return address at sp or right above it. */
+        for (uintptr_t pushed = 0; pushed <= 8 && trace.num_frames <= 0; pushed += 8) {
+            if (!on_stack(sp + pushed, 8, sp, bottom) || !is_return_into_java(slot(sp + pushed))) continue;
+            java_point at = {slot(sp + pushed), sp + pushed + 8, pushed ? slot(sp) : fp};
+            int first = trace.num_frames;
+            agct_repaired(&trace, uc, r, &at, bottom, 0);
+            if (trace.num_frames > 0) {
+                top = at;
+                top_known = 1;
             } else {
-                if (r->num_native >= MAX_NATIVE || !unwind_stub(&b, &npc, &nsp, &nfp, bottom)) break;
-                r->native[r->num_native++] = pc;
+                r->num_native = 1;
+                r->top_method = 0;
+                trace.num_frames = first;
             }
-            pc = npc;
-            sp = nsp;
-            fp = nfp;
-            if (!vms_in_code_heap(pc)) break;
-            REG_OF(&copy, REG_RIP) = (greg_t)pc;
-            REG_OF(&copy, REG_RSP) = (greg_t)sp;
-            REG_OF(&copy, REG_RBP) = (greg_t)fp;
-            trace.num_frames = 0;
-            agct(&trace, MAX_FRAMES, &copy);
+        }
+    } else if ((trace.num_frames == -5 || trace.num_frames == -6) && stop.pc != 0 && /* ticks_*_Java: in Java */
+               (r->num_native > 0 && r->native[r->num_native - 1] == stop.pc ? 1 : is_return_into_java(stop.pc))) {
+        /* A leaf call from Java into native code that did not change the thread's state
+         * (System.nanoTime's clock_gettime, a leaf runtime call): AsyncGetCallTrace cannot start
+         * in native code; the frame pointers found the Java caller, so start there. A stub at
+         * that point was kept by walk_native; the repair keeps it again when it unwinds it. */
+        int kept = r->num_native, first = trace.num_frames;
+        if (kept > 0 && r->native[kept - 1] == stop.pc) r->num_native--;
+        java_point at = stop;
+        agct_repaired(&trace, uc, r, &at, bottom, 0);
+        if (trace.num_frames > 0) {
+            top = at;
+            top_known = 1;
+        } else {
+            r->num_native = kept; /* as walk_native left it */
+            r->top_method = 0;
+            trace.num_frames = first;
         }
     }
-    if (trace.num_frames < 0 && !in_java_code && r->num_native > 0) {
+    if (trace.num_frames == -3 /* ticks_unknown_not_Java */ && !in_java_code && r->num_native > 0) {
         /* A JavaThread of the JVM's own (a JIT compiler thread) that never entered Java: its
          * C++ stack is the whole story, not a failed walk. */
         uintptr_t asp, afp, apc;
         if (!vms_last_java_frame(env, &asp, &afp, &apc)) trace.num_frames = 0;
     }
     r->num_frames = trace.num_frames;
+    if (trace.num_frames < 0 && in_java_code && r->num_native == 0) {
+        r->native[r->num_native++] = pc; /* unwalked: a stub there still gets its name shown */
+    }
     if (trace.num_frames <= 0) return;
-    if (in_java_code) {
-        type_frames(r, pc, sp, fp, bottom);
+    if (top_known) {
+        type_frames(r, top.pc, top.sp, top.fp, bottom);
     } else {
         uintptr_t asp, afp, apc;
         if (vms_last_java_frame(env, &asp, &afp, &apc) && on_stack(asp, 8, sp, bottom)) {

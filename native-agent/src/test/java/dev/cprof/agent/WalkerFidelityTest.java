@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.cprof.agent.workload.AllocHeavy;
 import dev.cprof.agent.workload.JdkLibrary;
+import dev.cprof.agent.workload.LeafCalls;
+import dev.cprof.agent.workload.RuntimeCalls;
 import dev.cprof.wire.proto.EventType;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -71,6 +73,84 @@ class WalkerFidelityTest {
         assertTrue(c1 * 2 > all, () -> "C1 frames in " + c1 + " of " + all + " samples");
     }
 
+    /**
+     * Slow-path allocations and a contended monitor in C1 and C2 code: runtime stubs calling into
+     * the VM (an anchor without pc) and leaf calls out of the monitor stubs (no anchor). Without
+     * the walker's help AsyncGetCallTrace loses these as [unknown_not_Java] / [not_walkable_Java].
+     */
+    @ParameterizedTest
+    @MethodSource("dev.cprof.agent.Jdks#all")
+    void runtimeCallsFromCompiledCodeAreWalked(Path java) throws Exception {
+        for (List<String> flags : List.of(List.of("-XX:-UseTLAB", "-XX:TieredStopAtLevel=1"), List.of("-XX:-UseTLAB"))) {
+            DecodedProfile p;
+            try (TargetJvm jvm = TargetJvm.start(java, flags, RuntimeCalls.class, "120000", "3")) {
+                jvm.awaitProgress(3);
+                jvm.attach(lib, "");
+                try (AgentClient c = AgentClient.connect(jvm.pid(), Duration.ofSeconds(10))) {
+                    c.start(request(EventType.CPU).build());
+                    p = collect(c, Duration.ofSeconds(4), Duration.ofSeconds(30), d -> d.sum(EventType.CPU, s -> true, false) >= 600);
+                }
+            }
+            long all = p.sum(EventType.CPU, s -> true, false);
+            long errors = p.sum(EventType.CPU, ERROR, false);
+            System.out.printf("walker %s %s runtime calls: %d samples, %.2f%% error frames%n", java, flags, all,
+                    100.0 * errors / Math.max(1, all));
+            // a sample in the VM's allocation or monitor code keeps the workload's Java frames under it
+            String workload = RuntimeCalls.class.getName() + ".";
+            Predicate<List<String>> inRuntime = s -> s.stream().anyMatch(f -> f.contains("new_") || f.contains("monitor"));
+            Predicate<List<String>> underJava = s -> s.stream().anyMatch(f -> f.startsWith(workload));
+            long runtime = p.sum(EventType.CPU, inRuntime, false);
+            long runtimeUnderJava = p.sum(EventType.CPU, inRuntime.and(underJava), false);
+            System.out.printf("  %d samples in runtime calls, %d of them under the workload's Java frames%n", runtime, runtimeUnderJava);
+            System.out.println(p.dumpMatching(EventType.CPU, ERROR, 8));
+            System.out.println(p.dumpMatching(EventType.CPU, inRuntime, 4));
+            assertTrue(all >= 200, () -> "too few samples: " + p.dump(EventType.CPU, 10));
+            assertTrue(errors * 100 <= all * 2, () -> flags + " error frames: " + p.dumpMatching(EventType.CPU, ERROR, 15));
+            // (JDK 17's C2 allocates in eden inline even without TLABs: few runtime calls there)
+            assertTrue(runtime > 0, () -> flags + " no sample in runtime calls: " + p.dump(EventType.CPU, 15));
+            assertTrue(runtimeUnderJava * 100 >= runtime * 98, () -> flags + " runtime calls without their Java caller: "
+                    + p.dumpMatching(EventType.CPU, inRuntime.and(underJava.negate()), 15));
+        }
+    }
+
+    /**
+     * Compiled Java calling native code as a leaf (clocks, trigonometry) stays "in Java": with no
+     * frame anchor, AsyncGetCallTrace fails from the native PC. The walker starts it from the
+     * Java caller its frame-pointer walk reached, so those samples keep their Java stack under
+     * the native leaf.
+     */
+    @ParameterizedTest
+    @MethodSource("dev.cprof.agent.Jdks#all")
+    void leafCallsIntoNativeCodeKeepTheirJavaCaller(Path java) throws Exception {
+        DecodedProfile p;
+        try (TargetJvm jvm = TargetJvm.start(java, List.of(), LeafCalls.class, "120000")) {
+            jvm.awaitProgress(3);
+            jvm.attach(lib, "");
+            try (AgentClient c = AgentClient.connect(jvm.pid(), Duration.ofSeconds(10))) {
+                c.start(request(EventType.CPU).build());
+                p = collect(c, Duration.ofSeconds(4), Duration.ofSeconds(30), d -> d.sum(EventType.CPU, s -> true, false) >= 400);
+            }
+        }
+        long all = p.sum(EventType.CPU, s -> true, false);
+        long errors = p.sum(EventType.CPU, ERROR, false);
+        String caller = LeafCalls.class.getName() + ".";
+        // a native frame (not Java, not a pseudo frame) as the leaf, the workload's Java code beneath
+        // (clocks() or whatever the JIT inlined it into)
+        Predicate<List<String>> nativeLeafUnderJava = s -> s.stream().anyMatch(f -> f.startsWith(caller))
+                && !s.get(s.size() - 1).startsWith("[") && !s.get(s.size() - 1).startsWith("java.")
+                && !s.get(s.size() - 1).startsWith(caller);
+        long nativeUnderJava = p.sum(EventType.CPU, nativeLeafUnderJava, false);
+        System.out.printf("walker %s leaf calls: %d samples, %.2f%% error frames, %d with a native leaf under LeafCalls%n", java,
+                all, 100.0 * errors / Math.max(1, all), nativeUnderJava);
+        System.out.println(p.dump(EventType.CPU, 8));
+        assertTrue(all >= 200, () -> "too few samples: " + p.dump(EventType.CPU, 10));
+        assertTrue(errors * 100 <= all * 2, () -> "error frames: " + p.dumpMatching(EventType.CPU, ERROR, 15));
+        // most of the time is in the native clocks and libm: without the walker's leaf handling
+        // these samples are [unknown_Java] with no Java frame at all
+        assertTrue(nativeUnderJava * 4 > all, () -> "native leaves under LeafCalls in " + nativeUnderJava + " of " + all + ": "
+                + p.dump(EventType.CPU, 15));
+    }
+
     @ParameterizedTest
     @MethodSource("dev.cprof.agent.Jdks#all")
     void tieredCodeShowsEveryJavaFrameType(Path java) throws Exception {
@@ -78,6 +158,7 @@ class WalkerFidelityTest {
         long all = p.sum(EventType.CPU, s -> true, false);
         long errors = p.sum(EventType.CPU, ERROR, false);
         System.out.printf("walker %s tiered JdkLibrary: %d samples, %.2f%% error frames%n", java, all, 100.0 * errors / all);
+        System.out.println(p.dumpMatching(EventType.CPU, ERROR, 8)); // what is left unwalked, for the log
         // Typing is what this test is about; the error bound is looser than the C1 test's, for
         // loaded CI machines (0.5-0.6 % here at load 10, 2.2 % once at load 14).
         assertTrue(errors * 100 <= all * 3, () -> "error frames: " + p.dumpMatching(EventType.CPU, ERROR, 15));
