@@ -145,6 +145,13 @@ class WalkerFidelityTest {
         System.out.println(p.dump(EventType.CPU, 8));
         assertTrue(all >= 200, () -> "too few samples: " + p.dump(EventType.CPU, 10));
         assertTrue(errors * 100 <= all * 2, () -> "error frames: " + p.dumpMatching(EventType.CPU, ERROR, 15));
+        // the VM's clock functions are only called from the workload's Java code here: none may
+        // stand alone as if a JVM thread of its own ran them (a frameless leaf, found at sp)
+        Predicate<List<String>> inClock = s -> s.stream().anyMatch(f -> f.startsWith("os::javaTime") || f.equals("clock_gettime"));
+        Predicate<List<String>> underLeafCalls = s -> s.stream().anyMatch(f -> f.startsWith(caller));
+        long orphanClocks = p.sum(EventType.CPU, inClock.and(underLeafCalls.negate()), false);
+        assertTrue(orphanClocks * 100 <= p.sum(EventType.CPU, inClock, false), () -> "clock samples without their Java caller: "
+                + p.dumpMatching(EventType.CPU, inClock.and(underLeafCalls.negate()), 15));
         // most of the time is in the native clocks and libm: without the walker's leaf handling
         // these samples are [unknown_Java] with no Java frame at all
         assertTrue(nativeUnderJava * 4 > all, () -> "native leaves under LeafCalls in " + nativeUnderJava + " of " + all + ": "
