@@ -31,7 +31,8 @@ import picocli.CommandLine.Spec;
                     + " in ZooKeeper (/cprof/v1/services/<service>/<host>:<pid>) and attaches them when an"
                     + " authenticated 'cprof attach --service' asks.",
             "",
-            "Runs until SIGTERM or Ctrl-C, then removes its znodes and stops every agent it started."
+            "Runs until SIGTERM or Ctrl-C, then stops every agent it started and removes its znodes"
+                    + " (with ZooKeeper unreachable they expire with its ZooKeeper session, within 10 s)."
                     + " Logs one line per event to stderr. A service is named by -Dcprof.service, the"
                     + " environment variable CPROF_SERVICE, --rules, or --discovery, in that order.",
         })
@@ -98,7 +99,7 @@ final class PeerCommand implements Callable<Integer> {
         }
         CountDownLatch closed = new CountDownLatch(1);
         Thread hook = new Thread(() -> {
-            log(err, "stopping: removing znodes, stopping agents");
+            log(err, "stopping: stopping agents, removing znodes");
             peer.close();
             client.close();
             log(err, "stopped");

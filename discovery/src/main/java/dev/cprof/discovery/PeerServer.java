@@ -18,6 +18,8 @@ import org.apache.curator.framework.CuratorFramework;
 public final class PeerServer implements AutoCloseable {
     /** Enough for every CLI of a team at once; more clients wait in the accept backlog. */
     private static final int MAX_CONNECTIONS = 64;
+    /** How long {@link #close} waits for the connections to release their agents. */
+    private static final long CLOSE_WAIT_MS = 1_000;
 
     private final InetSocketAddress listen;
     private final PeerSecurity security;
@@ -146,5 +148,16 @@ public final class PeerServer implements AutoCloseable {
             // closed
         }
         connections.forEach(PeerConnection::close);
+        // each connection closes its agents' sockets as it ends (the agents disarm on that);
+        // wait for that briefly, so a stopping peer has let go of its agents before it exits
+        long deadline = System.nanoTime() + CLOSE_WAIT_MS * 1_000_000L;
+        while (!connections.isEmpty() && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
     }
 }
