@@ -97,6 +97,7 @@ final class PeerCommand implements Callable<Integer> {
             client.close();
             throw new CliException(ExitCodes.FAILED, "peer: " + e.getMessage(), e);
         }
+        peer.logTo(line -> log(err, line));
         CountDownLatch closed = new CountDownLatch(1);
         Thread hook = new Thread(() -> {
             log(err, "stopping: stopping agents, removing znodes");

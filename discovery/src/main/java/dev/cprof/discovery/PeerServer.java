@@ -7,6 +7,11 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import javax.net.ssl.SSLServerSocket;
 import org.apache.curator.framework.CuratorFramework;
 
@@ -16,8 +21,6 @@ import org.apache.curator.framework.CuratorFramework;
  * open to the network by accident.
  */
 public final class PeerServer implements AutoCloseable {
-    /** Enough for every CLI of a team at once; more clients wait in the accept backlog. */
-    private static final int MAX_CONNECTIONS = 64;
     /** How long {@link #close} waits for the connections to release their agents. */
     private static final long CLOSE_WAIT_MS = 1_000;
 
@@ -28,6 +31,36 @@ public final class PeerServer implements AutoCloseable {
     private final CuratorFramework zk;
     private final NonceLedger ledger = new NonceLedger();
     private final Set<PeerConnection> connections = ConcurrentHashMap.newKeySet();
+    private final PreAuthGate gate = new PreAuthGate();
+    private final RefusalLog refusals = new RefusalLog();
+    /** Drops connections that did not authenticate in time; flushes the refusal log. */
+    private final ScheduledExecutorService reaper = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "cprof-peer-reaper");
+        t.setDaemon(true);
+        return t;
+    });
+    private final PeerConnection.Listener listener = new PeerConnection.Listener() {
+        @Override
+        public void authenticated(PeerConnection c) {
+            gate.authenticated(c);
+        }
+
+        @Override
+        public void refused(PeerConnection c, String reason) {
+            gate.authenticated(c); // no longer waiting: it is being closed
+            refusals.refused("refused a client from " + c.remote().getHostAddress() + ": " + reason);
+        }
+
+        @Override
+        public void closed(PeerConnection c) {
+            if (gate.isWaiting(c)) {
+                refusals.refused("a connection from " + c.remote().getHostAddress() + " ended without authenticating (hung up,"
+                        + " or silent for " + PeerConnection.HANDSHAKE_TIMEOUT_MS / 1000 + " s)");
+            }
+            gate.closed(c);
+            connections.remove(c);
+        }
+    };
     private ServerSocket server;
     private Thread acceptor;
 
@@ -82,6 +115,7 @@ public final class PeerServer implements AutoCloseable {
         }
         server.setReuseAddress(true);
         server.bind(listen, 50);
+        reaper.scheduleAtFixedRate(refusals::flush, RefusalLog.INTERVAL_MS, RefusalLog.INTERVAL_MS, TimeUnit.MILLISECONDS);
         acceptor = new Thread(this::acceptLoop, "cprof-peer-accept");
         acceptor.setDaemon(true);
         acceptor.start();
@@ -107,10 +141,6 @@ public final class PeerServer implements AutoCloseable {
                 }
                 continue;
             }
-            if (connections.size() >= MAX_CONNECTIONS) {
-                closeQuietly(s);
-                continue;
-            }
             try {
                 s.setTcpNoDelay(true);
                 s.setKeepAlive(true); // a vanished CLI is noticed, and its agents stopped
@@ -120,14 +150,44 @@ public final class PeerServer implements AutoCloseable {
             }
             // A token is asked for whenever one is configured, on loopback too.
             ServerHandshake handshake = new ServerHandshake(security.token(), ledger);
-            PeerConnection[] holder = new PeerConnection[1];
-            PeerConnection c = new PeerConnection(s, handshake, directory, agents, zk, () -> connections.remove(holder[0]));
-            holder[0] = c;
+            PeerConnection c = new PeerConnection(s, handshake, directory, agents, zk, listener);
+            InetAddress from = s.getInetAddress();
+            PreAuthGate.Admission a = gate.admit(c, from);
+            if (!a.admitted()) {
+                closeQuietly(s);
+                refusals.refused("refused a connection from " + from.getHostAddress() + ": " + a.refusal());
+                continue;
+            }
+            if (a.evicted() != null) {
+                a.evicted().close();
+                refusals.refused("dropped an unauthenticated connection from " + a.evicted().remote().getHostAddress()
+                        + " for a new one (" + PreAuthGate.MAX_PRE_AUTH + " unauthenticated connections at once)");
+            }
             connections.add(c);
+            try {
+                reaper.schedule(() -> {
+                    if (gate.isWaiting(c)) {
+                        c.close(); // not authenticated in time, however slowly it trickled bytes
+                    }
+                }, PeerConnection.HANDSHAKE_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+            } catch (RejectedExecutionException e) {
+                c.close(); // closing down
+            }
             Thread t = new Thread(c, "cprof-peer-conn-" + s.getRemoteSocketAddress());
             t.setDaemon(true);
             t.start();
         }
+    }
+
+    /** Unauthenticated connections held now (for tests and figures). */
+    int preAuthConnections() {
+        return gate.waiting();
+    }
+
+    /** Where refused and dropped connections are logged, at most one line per 10 s; none by default. */
+    public PeerServer log(Consumer<String> sink) {
+        refusals.sink(sink);
+        return this;
     }
 
     private static void closeQuietly(Socket s) {
@@ -147,6 +207,7 @@ public final class PeerServer implements AutoCloseable {
         } catch (IOException e) {
             // closed
         }
+        reaper.shutdownNow();
         connections.forEach(PeerConnection::close);
         // each connection closes its agents' sockets as it ends (the agents disarm on that);
         // wait for that briefly, so a stopping peer has let go of its agents before it exits
