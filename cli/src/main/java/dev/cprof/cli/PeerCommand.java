@@ -43,8 +43,8 @@ final class PeerCommand implements Callable<Integer> {
     ZkOptions zk;
 
     @Option(names = "--listen", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:" + Peer.DEFAULT_PORT,
-            description = "Where clients connect (default: ${DEFAULT-VALUE}). Anything but loopback needs"
-                    + " --token-file or --tls-cert/--tls-key/--tls-ca.")
+            description = "Where clients connect (default: ${DEFAULT-VALUE}). Anything but loopback (127.0.0.0/8"
+                    + " or ::1) needs --token-file or --tls-cert/--tls-key/--tls-ca.")
     String listen;
 
     @Option(names = "--host", paramLabel = "NAME",

@@ -16,8 +16,8 @@ import javax.net.ssl.SSLServerSocket;
 import org.apache.curator.framework.CuratorFramework;
 
 /**
- * The peer's TCP listener. Loopback without a token answers every local client; any other
- * listener must authenticate (token or mutual TLS) or it refuses to start, so a peer is never
+ * The peer's TCP listener. Loopback (127.0.0.0/8, ::1) without a token answers every local
+ * client; any other listener must authenticate (token or mutual TLS) or it refuses to start, so a peer is never
  * open to the network by accident.
  */
 public final class PeerServer implements AutoCloseable {
@@ -97,14 +97,24 @@ public final class PeerServer implements AutoCloseable {
         }
     }
 
+    /**
+     * The addresses a peer may listen on without a token or TLS: loopback, that is all of
+     * 127.0.0.0/8 and ::1 (only this host reaches them; the kernel routes no packet from the
+     * network to them). The wildcard (0.0.0.0, ::) and every other address need authentication.
+     */
+    public static boolean isLoopback(InetAddress a) {
+        return a.isLoopbackAddress();
+    }
+
     public synchronized PeerServer start() throws IOException {
         InetAddress addr = listen.getAddress();
         if (addr == null) {
             throw new IOException("cannot resolve listen address " + listen.getHostString());
         }
-        if (!addr.isLoopbackAddress() && security.mode() == PeerRecord.AuthMode.NONE) {
+        if (!isLoopback(addr) && security.mode() == PeerRecord.AuthMode.NONE) {
             throw new IOException("refusing to listen on " + listen.getHostString()
-                    + " without authentication: give --token-file or --tls-cert/--tls-key/--tls-ca, or listen on 127.0.0.1");
+                    + " without authentication: give --token-file or --tls-cert/--tls-key/--tls-ca, or listen on loopback"
+                    + " (127.0.0.0/8 or ::1, e.g. 127.0.0.1)");
         }
         if (security.tls() != null) {
             SSLServerSocket s = (SSLServerSocket) security.tls().getServerSocketFactory().createServerSocket();
