@@ -31,7 +31,8 @@ import picocli.CommandLine.Spec;
                     + " in ZooKeeper (/cprof/v1/services/<service>/<host>:<pid>) and attaches them when an"
                     + " authenticated 'cprof attach --service' asks.",
             "",
-            "Runs until SIGTERM or Ctrl-C, then removes its znodes and stops every agent it started."
+            "Runs until SIGTERM or Ctrl-C, then stops every agent it started and removes its znodes"
+                    + " (with ZooKeeper unreachable they expire with its ZooKeeper session, within 10 s)."
                     + " Logs one line per event to stderr. A service is named by -Dcprof.service, the"
                     + " environment variable CPROF_SERVICE, --rules, or --discovery, in that order.",
         })
@@ -42,8 +43,8 @@ final class PeerCommand implements Callable<Integer> {
     ZkOptions zk;
 
     @Option(names = "--listen", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:" + Peer.DEFAULT_PORT,
-            description = "Where clients connect (default: ${DEFAULT-VALUE}). Anything but loopback needs"
-                    + " --token-file or --tls-cert/--tls-key/--tls-ca.")
+            description = "Where clients connect (default: ${DEFAULT-VALUE}). Anything but loopback (127.0.0.0/8"
+                    + " or ::1) needs --token-file or --tls-cert/--tls-key/--tls-ca.")
     String listen;
 
     @Option(names = "--host", paramLabel = "NAME",
@@ -96,9 +97,10 @@ final class PeerCommand implements Callable<Integer> {
             client.close();
             throw new CliException(ExitCodes.FAILED, "peer: " + e.getMessage(), e);
         }
+        peer.logTo(line -> log(err, line));
         CountDownLatch closed = new CountDownLatch(1);
         Thread hook = new Thread(() -> {
-            log(err, "stopping: removing znodes, stopping agents");
+            log(err, "stopping: stopping agents, removing znodes");
             peer.close();
             client.close();
             log(err, "stopped");

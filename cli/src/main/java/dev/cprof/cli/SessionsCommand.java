@@ -32,7 +32,9 @@ import picocli.CommandLine.Spec;
                     + " events, since and until when.",
             "",
             "Every 'cprof attach --service --zk' keeps an ephemeral znode under /cprof/v1/sessions"
-                    + " while it runs; peers stop profiling for a session whose znode is gone.",
+                    + " while it runs; peers stop profiling for a session whose znode is gone. The znode of a"
+                    + " CLI that died without ending its session (kill -9, a lost host) is listed until"
+                    + " ZooKeeper expires its session, about 10 s later.",
         })
 final class SessionsCommand implements Callable<Integer> {
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").withZone(ZoneId.systemDefault());

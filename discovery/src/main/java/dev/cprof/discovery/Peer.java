@@ -107,6 +107,12 @@ public final class Peer implements AutoCloseable {
         return config.host();
     }
 
+    /** Where the peer logs refused and dropped client connections (rate-limited); nowhere by default. */
+    public Peer logTo(java.util.function.Consumer<String> sink) {
+        server.log(sink);
+        return this;
+    }
+
     public Registry registry() {
         return registry;
     }

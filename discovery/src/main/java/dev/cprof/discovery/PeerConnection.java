@@ -25,28 +25,40 @@ import org.apache.curator.framework.CuratorFramework;
  * closing the agent sockets.
  */
 final class PeerConnection implements Runnable {
-    /** A client that connects and says nothing is dropped after this long. */
-    static final int HANDSHAKE_TIMEOUT_MS = 10_000;
+    /**
+     * A client must have authenticated this long after connecting, or it is dropped (the peer
+     * enforces it as a deadline, not per read). A CLI needs two round trips: milliseconds.
+     */
+    static final int HANDSHAKE_TIMEOUT_MS = 3_000;
+
+    /** What the server learns of a connection's life. */
+    interface Listener {
+        void authenticated(PeerConnection c);
+
+        void refused(PeerConnection c, String reason);
+
+        void closed(PeerConnection c);
+    }
 
     private final Socket socket;
     private final ServerHandshake handshake;
     private final InstanceDirectory directory;
     private final AgentConnector agents;
     private final CuratorFramework zk;
-    private final Runnable onClose;
+    private final Listener listener;
     private final AtomicInteger nextId = new AtomicInteger(1);
     private final Map<Integer, AgentRelay> relays = new HashMap<>();
     private final Map<String, SessionWatch> sessions = new HashMap<>();
     private FrameWriter out;
 
     PeerConnection(Socket socket, ServerHandshake handshake, InstanceDirectory directory, AgentConnector agents,
-                   CuratorFramework zk, Runnable onClose) {
+                   CuratorFramework zk, Listener listener) {
         this.socket = socket;
         this.handshake = handshake;
         this.directory = directory;
         this.agents = agents;
         this.zk = zk;
-        this.onClose = onClose;
+        this.listener = listener;
     }
 
     @Override
@@ -58,8 +70,10 @@ final class PeerConnection implements Runnable {
             out = new FrameWriter(new BufferedOutputStream(socket.getOutputStream()), true);
             Hello hello = handshake.run(in, out);
             if (hello == null) {
+                listener.refused(this, handshake.refusal());
                 return; // refused: not one request is read
             }
+            listener.authenticated(this);
             socket.setSoTimeout(0);
             graceful = serve(in);
         } catch (SocketTimeoutException e) {
@@ -151,7 +165,16 @@ final class PeerConnection implements Runnable {
         } catch (IOException e) {
             // closed
         }
-        onClose.run();
+        listener.closed(this);
+    }
+
+    /** The client has said Hello (it is authenticating, not idling). */
+    boolean spoke() {
+        return handshake.helloRead();
+    }
+
+    java.net.InetAddress remote() {
+        return socket.getInetAddress();
     }
 
     /** Ends the connection now (peer shutting down). */

@@ -1,5 +1,7 @@
 package dev.cprof.discovery;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.curator.framework.CuratorFramework;
@@ -89,15 +91,20 @@ public final class Registry implements InstanceDirectory, AutoCloseable {
         return Map.copyOf(records);
     }
 
+    /**
+     * Removes every node of this peer, bounded in time: with ZooKeeper unreachable the nodes are
+     * left to expire with the session instead of holding the peer's stop for Curator's retries.
+     */
     @Override
     public synchronized void close() {
-        instances.values().forEach(EphemeralNode::close);
-        instances.clear();
-        records.clear();
+        List<EphemeralNode> nodes = new ArrayList<>(instances.values());
         if (peer != null) {
-            peer.close();
+            nodes.add(peer);
             peer = null;
         }
+        instances.clear();
+        records.clear();
+        EphemeralNode.closeAll(nodes, EphemeralNode.SHUTDOWN_DELETE_MS);
         if (peerRecord != null && client != null) {
             client.getConnectionStateListenable().removeListener(restamp);
             peerRecord = null;

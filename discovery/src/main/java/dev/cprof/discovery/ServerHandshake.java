@@ -19,6 +19,8 @@ import java.io.IOException;
 final class ServerHandshake {
     private final byte[] token;
     private final NonceLedger ledger;
+    private String refusal = "";
+    private volatile boolean helloRead;
 
     /** {@code token} null: no challenge (loopback listener, or TLS already authenticated the client). */
     ServerHandshake(byte[] token, NonceLedger ledger) {
@@ -33,6 +35,7 @@ final class ServerHandshake {
             return refuse(out, "Hello expected");
         }
         Hello hello = first.getHello();
+        helloRead = true;
         if (hello.getProtocolVersion() != Limits.PROTOCOL_VERSION) {
             return refuse(out, "protocol version " + hello.getProtocolVersion() + " not supported; this peer speaks " + Limits.PROTOCOL_VERSION);
         }
@@ -63,7 +66,18 @@ final class ServerHandshake {
         return hello;
     }
 
-    private static Hello refuse(FrameWriter out, String reason) {
+    /** True once the client's Hello arrived: it speaks the protocol, unlike an idle flood. */
+    boolean helloRead() {
+        return helloRead;
+    }
+
+    /** Why {@link #run} refused, for the peer's log. */
+    String refusal() {
+        return refusal;
+    }
+
+    private Hello refuse(FrameWriter out, String reason) {
+        refusal = reason;
         try {
             out.write(Envelope.newBuilder().setAuthResult(AuthResult.newBuilder().setOk(false).setReason(reason)).build());
         } catch (IOException e) {

@@ -57,8 +57,9 @@ public final class SessionNode implements AutoCloseable {
         return out;
     }
 
+    /** Ends the session's record; with ZooKeeper unreachable it expires with the CLI's ZooKeeper session. */
     @Override
     public void close() {
-        node.close();
+        EphemeralNode.closeAll(List.of(node), EphemeralNode.SHUTDOWN_DELETE_MS);
     }
 }

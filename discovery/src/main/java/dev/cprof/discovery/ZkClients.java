@@ -16,7 +16,14 @@ import org.apache.zookeeper.data.ACL;
  * a fleet therefore share one credential (digest ids are per user:password).
  */
 public final class ZkClients {
-    public static final int SESSION_TIMEOUT_MS = 15_000;
+    /**
+     * How long the znodes of a process that died without closing (a killed CLI's session record,
+     * a crashed peer's instances) stay listed. Short, so {@code cprof sessions} and
+     * {@code cprof list} are current within seconds; long enough that only a stall of 10 s (a GC
+     * pause or partition far beyond what a 192 MB CLI or a peer sees) expires a live process,
+     * which then registers again. A server with the default tickTime of 2 s grants 4..40 s.
+     */
+    public static final int SESSION_TIMEOUT_MS = 10_000;
     public static final int CONNECTION_TIMEOUT_MS = 5_000;
 
     private ZkClients() {}
