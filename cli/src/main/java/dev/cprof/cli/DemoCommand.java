@@ -10,6 +10,7 @@ import dev.cprof.profile.DiffOutlier;
 import dev.cprof.profile.Events;
 import dev.cprof.profile.Format;
 import dev.cprof.profile.Profile;
+import dev.cprof.profile.SafeText;
 import dev.cprof.profile.StackTree;
 import dev.cprof.profile.ValueTable;
 import dev.cprof.profile.Views;
@@ -167,7 +168,7 @@ final class DemoCommand implements Callable<Integer> {
                 r = ProfilingSession.run(source, request, durationNanos, clock, progress);
                 joiner.interrupt();
                 if (!r.anyAttached()) {
-                    r.failures().forEach(f -> err.println("cprof: " + f));
+                    r.failures().forEach(f -> err.println("cprof: " + SafeText.escape(f)));
                     throw new CliException(ExitCodes.FAILED, "the demo profiled nothing (is jattach installed? run scripts/test.sh)");
                 }
                 Profile profile = r.profile();
@@ -178,7 +179,7 @@ final class DemoCommand implements Callable<Integer> {
             }
             summary(stdout, r, out, (System.nanoTime() - t0) / 1e9);
             for (String f : r.failures()) {
-                err.println("cprof: " + f);
+                err.println("cprof: " + SafeText.escape(f));
             }
             return r.failures().isEmpty() ? ExitCodes.OK : ExitCodes.PARTIAL;
         } finally {
