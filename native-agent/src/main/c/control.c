@@ -318,7 +318,7 @@ static void client_frame(int i) {
     } else if (req.kind == REQ_STOP) {
         client_close(i); /* the final batch is sent by session_stop */
     } else if (req.kind == REQ_STATUS) {
-        send_status(&c->sink, c->profiling && !session_finished());
+        send_status(&c->sink, holder >= 0 && !session_finished()); /* the JVM's session, whoever holds it */
     }
 }
 
