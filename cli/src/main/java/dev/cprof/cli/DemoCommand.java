@@ -295,7 +295,7 @@ final class DemoCommand implements Callable<Integer> {
                 r.streams().size(), SERVICE, total, "10ms", wallSeconds);
         for (SessionMerger.Stream s : r.streams()) {
             String role = roles.getOrDefault((long) s.info().getPid(), "");
-            out.printf(Locale.ROOT, "  %-32s %,7d samples%s%n", s.label(), s.samples(), role.isEmpty() ? "" : "  " + role);
+            out.printf(Locale.ROOT, "  %-32s %,7d samples%s%n", SafeText.escape(s.label()), s.samples(), role.isEmpty() ? "" : "  " + role);
         }
         String losses = Losses.text(p);
         if (!losses.isEmpty()) {
@@ -303,14 +303,14 @@ final class DemoCommand implements Callable<Integer> {
         }
         out.println("hottest methods (self time, all instances):");
         for (Map.Entry<String, Long> e : topSelf(p, cpu, 5)) {
-            out.printf(Locale.ROOT, "  %5.1f%%  %s%n", total == 0 ? 0 : 100.0 * e.getValue() / total, e.getKey());
+            out.printf(Locale.ROOT, "  %5.1f%%  %s%n", total == 0 ? 0 : 100.0 * e.getValue() / total, SafeText.escape(e.getKey()));
         }
         DiffOutlier.of(p, cpu, 3).ifPresentOrElse(o -> {
             DiffOutlier.Instance i = o.outlier();
             out.printf(Locale.ROOT, "outlier: %s, %.0f%% of its samples are spread differently from the fleet's median"
-                    + " (next instance: %.0f%%)%n", i.label(), 100 * i.distance(), 100 * o.nextDistance());
+                    + " (next instance: %.0f%%)%n", SafeText.escape(i.label()), 100 * i.distance(), 100 * o.nextDistance());
             for (DiffOutlier.Method m : o.methods()) {
-                out.printf(Locale.ROOT, "  %+6.1f pts  %s (%.1f%% there, %.1f%% in the median)%n", m.delta(), m.method(), m.share(), m.median());
+                out.printf(Locale.ROOT, "  %+6.1f pts  %s (%.1f%% there, %.1f%% in the median)%n", m.delta(), SafeText.escape(m.method()), m.share(), m.median());
             }
         }, () -> out.println("outlier: none (fewer than " + DiffOutlier.MIN_INSTANCES + " instances with samples)"));
         out.println("wrote " + file + " (open it in a browser; the instance filter shows one JVM at a time)");
