@@ -1,6 +1,7 @@
 /*
- * The control socket: <java.io.tmpdir>/cprof-<pid>.sock, mode 0600, one client at a time,
- * peer uid checked. Frames are a varint length then one Envelope. A client sends Hello and
+ * The control socket: <java.io.tmpdir>/cprof-<pid>.sock, mode 0600, peer uid checked; one
+ * session at a time (a second client's StartRequest is refused, naming the session that holds
+ * the JVM). Frames are a varint length then one Envelope. A client sends Hello and
  * StartRequest, gets InstanceInfo then a Batch every flush interval; Stop, a dropped
  * connection or the end of the duration stops profiling within a second, and the agent
  * goes back to waiting for the next client.
@@ -15,6 +16,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "collector.h"
@@ -24,7 +26,7 @@
 #include "util.h"
 #include "vm.h"
 
-enum { ERR_BAD_REQUEST = 1, ERR_INTERNAL = 5 };
+enum { ERR_BAD_REQUEST = 1, ERR_INTERNAL = 5, ERR_BUSY = 7 };
 
 static int listen_fd = -1;
 static char sock_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
@@ -165,76 +167,159 @@ static int peer_allowed(int fd) {
     return cred.uid == geteuid() || cred.uid == 0;
 }
 
-static void serve(int fd) {
+/*
+ * Several clients may be connected at once, but only one session runs: the connection that
+ * started it holds the JVM until it stops, and a StartRequest on any other connection is
+ * refused at once with an Error naming the holder. Two sessions on one JVM must never share
+ * its samples silently (the second used to wait in the listen backlog and got the first one's
+ * tail), and a client kept waiting without a word is no better. Hello and Status are answered
+ * on every connection (another copy of the agent probes with them).
+ */
+enum { MAX_CLIENTS = 8 };
+
+typedef struct {
+    int fd;                     /* -1: a free slot */
+    int hello, profiling;
+    uid_t uid;                  /* SO_PEERCRED of the client */
+    pid_t pid;
+    char user[64];              /* Hello.user */
     cprof_sink sink;
-    memset(&sink, 0, sizeof sink);
-    sink.fd = fd;
-    sink.is_socket = 1;
-    pthread_mutex_init(&sink.lock, NULL);
+} client;
+
+static client clients[MAX_CLIENTS];
+static int holder = -1;         /* the client whose session runs, or -1 */
+static char holder_desc[384];   /* who holds the JVM, for the refusal */
+
+/* Copies src for a message: printable ASCII only, so a client's name cannot carry terminal
+ * escapes into another user's error line. */
+static void printable(char *dst, size_t n, const char *src) {
+    size_t i = 0;
+    for (; src[i] != '\0' && i + 1 < n; i++) {
+        unsigned char c = (unsigned char)src[i];
+        dst[i] = c >= 0x20 && c < 0x7f ? (char)c : '?';
+    }
+    dst[i] = '\0';
+}
+
+static void describe_holder(const client *c, const char *session_id) {
+    char user[64], sid[128], when[32] = "?";
+    printable(user, sizeof user, c->user[0] != '\0' ? c->user : "?");
+    printable(sid, sizeof sid, session_id);
+    time_t now = time(NULL);
+    struct tm tm;
+    if (gmtime_r(&now, &tm) != NULL) strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", &tm);
+    snprintf(holder_desc, sizeof holder_desc,
+             "already being profiled by another cprof session (%s%s%sstarted by user %s, uid %u / pid %d at %s UTC);"
+             " wait for it to end",
+             sid[0] != '\0' ? "session " : "", sid, sid[0] != '\0' ? ", " : "", user, (unsigned)c->uid, (int)c->pid, when);
+}
+
+static void client_open(client *c, int fd) {
+    struct ucred cred;
+    socklen_t n = sizeof cred;
+    memset(c, 0, sizeof *c);
+    c->fd = fd;
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &n) == 0) {
+        c->uid = cred.uid;
+        c->pid = cred.pid;
+    }
+    c->sink.fd = fd;
+    c->sink.is_socket = 1;
+    pthread_mutex_init(&c->sink.lock, NULL);
     /* A client that stops reading must not stall the collector forever. */
     struct timeval tv = {2, 0};
     setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-    struct timeval rtv = {5, 0}; /* once a frame has started, its rest must come */
+    struct timeval rtv = {2, 0}; /* once a frame has started, its rest must come */
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &rtv, sizeof rtv);
+}
 
-    int hello = 0, profiling = 0;
-    while (!atomic_load(&shutting_down)) {
-        if (profiling && (session_finished() || atomic_load(&sink.broken))) {
-            session_stop(); /* duration over, or the client went away */
-            break;
-        }
-        struct pollfd pfd = {fd, POLLIN, 0};
-        int pr = poll(&pfd, 1, 100);
-        if (pr < 0 && errno != EINTR) break;
-        if (pr <= 0) continue;
-        uint8_t *buf = NULL;
-        size_t len = 0;
-        int rc = read_frame(fd, &buf, &len);
-        if (rc == -1) {
-            break; /* closed without Stop: stop below */
-        }
-        cprof_request req;
-        if (rc == -2 || decode_envelope(buf, len, &req) != 0) {
-            free(buf);
-            if (profiling) session_stop();
-            profiling = 0;
-            send_error(&sink, "malformed frame");
-            break;
-        }
+/* Ends the client's session (final batch) if it holds one, and closes it. */
+static void client_close(int i) {
+    client *c = &clients[i];
+    if (c->fd < 0) return;
+    if (c->profiling) session_stop();
+    if (holder == i) holder = -1;
+    close(c->fd);
+    pthread_mutex_destroy(&c->sink.lock);
+    c->fd = -1;
+}
+
+/* The holder's client has gone (closed, or sent Stop and closed) though its frames are not read yet. */
+static int hung_up(const client *c) {
+    struct pollfd pfd = {c->fd, POLLRDHUP, 0};
+    return poll(&pfd, 1, 0) > 0 && (pfd.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0;
+}
+
+/* Reads and handles one frame of client i; closes it when it is done. */
+static void client_frame(int i) {
+    client *c = &clients[i];
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    int rc = read_frame(c->fd, &buf, &len);
+    if (rc == -1) {
+        client_close(i); /* closed without Stop: its session stops */
+        return;
+    }
+    cprof_request req;
+    if (rc == -2 || decode_envelope(buf, len, &req) != 0) {
         free(buf);
-        if (req.kind == REQ_HELLO) {
-            if (req.protocol_version != CPROF_PROTOCOL_VERSION) {
-                send_error(&sink, "unsupported protocol version");
-                break;
-            }
-            hello = 1;
-        } else if (req.kind == REQ_START) {
-            if (!hello) {
-                send_error(&sink, "Hello expected before StartRequest");
-                break;
-            }
-            if (profiling) {
-                send_error(&sink, "already profiling on this connection");
-                continue;
-            }
-            if (req.start.events == 0) req.start.events = EV_BIT(EV_CPU);
-            if (control_write_instance(&sink) != 0) break;
-            if (session_start(&req.start, &sink) != 0) {
-                send_error(&sink, "cannot start profiling: another session is running");
-                break;
-            }
-            profiling = 1;
-        } else if (req.kind == REQ_STOP) {
-            break; /* the final batch is sent by session_stop below */
-        } else if (req.kind == REQ_STATUS) {
-            send_status(&sink, profiling && !session_finished());
+        if (c->profiling) session_stop();
+        c->profiling = 0;
+        if (holder == i) holder = -1;
+        send_error(&c->sink, "malformed frame");
+        client_close(i);
+        return;
+    }
+    free(buf);
+    if (req.kind == REQ_HELLO) {
+        if (req.protocol_version != CPROF_PROTOCOL_VERSION) {
+            send_error(&c->sink, "unsupported protocol version");
+            client_close(i);
+            return;
         }
+        c->hello = 1;
+        snprintf(c->user, sizeof c->user, "%s", req.user);
+    } else if (req.kind == REQ_START) {
+        if (!c->hello) {
+            send_error(&c->sink, "Hello expected before StartRequest");
+            client_close(i);
+            return;
+        }
+        if (c->profiling) {
+            send_error(&c->sink, "already profiling on this connection");
+            return;
+        }
+        if (holder >= 0 && hung_up(&clients[holder])) {
+            client_close(holder); /* gone before its end was read: not a holder any more */
+        }
+        if (holder >= 0) {
+            pb_buf b;
+            pb_init(&b, 512);
+            encode_error(&b, ERR_BUSY, holder_desc);
+            sink_write(&c->sink, &b);
+            pb_free(&b);
+            cprof_log("refused a session of uid %u / pid %d: the JVM is %s", (unsigned)c->uid, (int)c->pid, holder_desc);
+            client_close(i);
+            return;
+        }
+        if (req.start.events == 0) req.start.events = EV_BIT(EV_CPU);
+        if (control_write_instance(&c->sink) != 0) {
+            client_close(i);
+            return;
+        }
+        if (session_start(&req.start, &c->sink) != 0) {
+            send_error(&c->sink, "cannot start profiling: another session is running");
+            client_close(i);
+            return;
+        }
+        c->profiling = 1;
+        holder = i;
+        describe_holder(c, req.start.session_id);
+    } else if (req.kind == REQ_STOP) {
+        client_close(i); /* the final batch is sent by session_stop */
+    } else if (req.kind == REQ_STATUS) {
+        send_status(&c->sink, holder >= 0 && !session_finished()); /* the JVM's session, whoever holds it */
     }
-    if (profiling) {
-        session_stop();
-    }
-    close(fd);
-    pthread_mutex_destroy(&sink.lock);
 }
 
 static void *control_main(void *arg) {
@@ -242,21 +327,61 @@ static void *control_main(void *arg) {
     sampler_block_signals();
     cprof_register_own_tid(cprof_gettid());
     control_jni = vm_attach_agent_thread("cprof-control");
+    for (int i = 0; i < MAX_CLIENTS; i++) clients[i].fd = -1;
     while (!atomic_load(&shutting_down)) {
-        int fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
-        if (fd < 0) {
-            if (errno == EINTR || errno == ECONNABORTED) continue;
-            if (atomic_load(&shutting_down)) break;
+        if (holder >= 0 && (session_finished() || atomic_load(&clients[holder].sink.broken))) {
+            client_close(holder); /* duration over, or the client went away */
+        }
+        struct pollfd pfd[MAX_CLIENTS + 1];
+        int who[MAX_CLIENTS + 1];
+        nfds_t n = 0;
+        int free_slot = -1;
+        /* The holder first: its Stop or close is handled before another client's Start. */
+        if (holder >= 0) {
+            pfd[n] = (struct pollfd){clients[holder].fd, POLLIN, 0};
+            who[n++] = holder;
+        }
+        for (int i = 0; i < MAX_CLIENTS; i++) {
+            if (clients[i].fd < 0) {
+                if (free_slot < 0) free_slot = i;
+            } else if (i != holder) {
+                pfd[n] = (struct pollfd){clients[i].fd, POLLIN, 0};
+                who[n++] = i;
+            }
+        }
+        if (free_slot >= 0) { /* when full, new clients wait in the backlog */
+            pfd[n] = (struct pollfd){listen_fd, POLLIN, 0};
+            who[n++] = -1;
+        }
+        int pr = poll(pfd, n, 100);
+        if (pr < 0 && errno != EINTR) {
             struct timespec ts = {0, 100000000};
-            nanosleep(&ts, NULL); /* e.g. EMFILE: do not spin */
+            nanosleep(&ts, NULL);
             continue;
         }
-        if (!peer_allowed(fd)) {
-            close(fd);
-            continue;
+        if (pr <= 0) continue;
+        for (nfds_t k = 0; k < n && !atomic_load(&shutting_down); k++) {
+            if (pfd[k].revents == 0) continue;
+            if (who[k] >= 0) {
+                if (clients[who[k]].fd == pfd[k].fd) client_frame(who[k]);
+                continue;
+            }
+            int fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
+            if (fd < 0) {
+                if (errno == EINTR || errno == ECONNABORTED || errno == EAGAIN) continue;
+                if (atomic_load(&shutting_down)) break;
+                struct timespec ts = {0, 100000000};
+                nanosleep(&ts, NULL); /* e.g. EMFILE: do not spin */
+                continue;
+            }
+            if (!peer_allowed(fd)) {
+                close(fd);
+                continue;
+            }
+            client_open(&clients[free_slot], fd);
         }
-        serve(fd);
     }
+    for (int i = 0; i < MAX_CLIENTS; i++) client_close(i);
     return NULL;
 }
 

@@ -381,6 +381,15 @@ int decode_envelope(const uint8_t *p, size_t n, cprof_request *req) {
                 rd hs = {0};
                 if (rd_field(&sub, &hf, &hw, &hv, &hs) != 0) return -1;
                 if (hf == 1 && hw == WT_VARINT) req->protocol_version = (uint32_t)hv;
+                if (hf == 5 && hw == WT_VARINT) req->pid = (uint32_t)hv;
+                if ((hf == 2 || hf == 3) && hw == WT_LEN) {
+                    char *dst = hf == 2 ? req->client : req->user;
+                    size_t cap = hf == 2 ? sizeof req->client : sizeof req->user;
+                    size_t len = (size_t)(hs.end - hs.p);
+                    if (len >= cap) len = cap - 1;
+                    memcpy(dst, hs.p, len);
+                    dst[len] = '\0';
+                }
             }
             break;
         case ENV_START:

@@ -29,6 +29,8 @@ enum { REQ_OTHER = 0, REQ_HELLO, REQ_START, REQ_STOP, REQ_STATUS };
 typedef struct {
     int kind;
     uint32_t protocol_version;
+    char user[64], client[64];  /* Hello: who asks, for naming the session that holds the JVM */
+    uint32_t pid;
     cprof_options start;
 } cprof_request;
 

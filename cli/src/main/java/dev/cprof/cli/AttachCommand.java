@@ -5,6 +5,7 @@ import dev.cprof.discovery.ZkPaths;
 import dev.cprof.profile.Events;
 import dev.cprof.profile.Json;
 import dev.cprof.profile.Profile;
+import dev.cprof.profile.SafeText;
 import dev.cprof.profile.Views;
 import dev.cprof.profile.WriteOptions;
 import dev.cprof.wire.proto.EventType;
@@ -101,6 +102,7 @@ final class AttachCommand implements Callable<Integer> {
         InstanceSource source;
         String sessionId;
         if (target.pids != null) {
+            target.pids = PidSource.checked(target.pids); // once each, and only real pids (else exit 2)
             sessionId = UUID.randomUUID().toString();
             source = new PidSource(target.pids, quiet || json ? null : err);
         } else if (zk.hasZk()) {
@@ -186,7 +188,7 @@ final class AttachCommand implements Callable<Integer> {
         boolean written = r.anyAttached();
         if (!quiet && !json) {
             for (String f : r.failures()) {
-                err.println("cprof: " + f);
+                err.println("cprof: " + SafeText.escape(f));
             }
             if (written) {
                 StringBuilder sb = new StringBuilder("cprof: ");

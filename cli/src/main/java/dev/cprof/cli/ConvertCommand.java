@@ -2,10 +2,13 @@ package dev.cprof.cli;
 
 import dev.cprof.profile.Events;
 import dev.cprof.profile.Profile;
+import dev.cprof.profile.SafeText;
 import dev.cprof.profile.WriteOptions;
 import dev.cprof.wire.proto.EventType;
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
@@ -54,15 +57,32 @@ final class ConvertCommand implements Callable<Integer> {
             throw new CliException(ExitCodes.USAGE, "missing -o FILE: where to write the converted profile (see 'cprof convert --help')");
         }
         output.resolveFormat(); // fail on a bad -o or --format before reading a big input
+        output.refuseOverwriting(input);
         Profile profile = ProfileFiles.read(input);
         if (event != null && !profile.events().contains(event)) {
             throw new CliException(input + " has no " + Events.name(event) + " samples (it has: "
                     + profile.events().stream().map(Events::name).collect(Collectors.joining(", ")) + ")");
         }
+        warnIfEmpty(profile);
         String title = output.title() != null ? output.title() : java.nio.file.Path.of(input).getFileName().toString();
         WriteOptions options = WriteOptions.defaults().withTitle(title).withEvent(event);
         output.write(spec, profile, options);
         return ExitCodes.OK;
+    }
+
+    /** An empty input converts (an empty flame graph is a true picture of it), but never silently. */
+    private void warnIfEmpty(Profile profile) {
+        List<EventType> events = event != null ? List.of(event) : profile.events();
+        long n = 0;
+        for (EventType e : events) {
+            n += profile.total(e, -1);
+        }
+        if (n == 0) {
+            PrintWriter err = spec.commandLine().getErr();
+            err.println("cprof: warning: " + SafeText.escape(input) + " has no "
+                    + (event != null ? Events.name(event) + " " : "") + "samples; the output is an empty profile");
+            err.flush();
+        }
     }
 
     /** {@code --event NAME}: a usage error for an unknown name. */

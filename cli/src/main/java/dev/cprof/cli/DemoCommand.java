@@ -10,6 +10,7 @@ import dev.cprof.profile.DiffOutlier;
 import dev.cprof.profile.Events;
 import dev.cprof.profile.Format;
 import dev.cprof.profile.Profile;
+import dev.cprof.profile.SafeText;
 import dev.cprof.profile.StackTree;
 import dev.cprof.profile.ValueTable;
 import dev.cprof.profile.Views;
@@ -167,7 +168,7 @@ final class DemoCommand implements Callable<Integer> {
                 r = ProfilingSession.run(source, request, durationNanos, clock, progress);
                 joiner.interrupt();
                 if (!r.anyAttached()) {
-                    r.failures().forEach(f -> err.println("cprof: " + f));
+                    r.failures().forEach(f -> err.println("cprof: " + SafeText.escape(f)));
                     throw new CliException(ExitCodes.FAILED, "the demo profiled nothing (is jattach installed? run scripts/test.sh)");
                 }
                 Profile profile = r.profile();
@@ -178,7 +179,7 @@ final class DemoCommand implements Callable<Integer> {
             }
             summary(stdout, r, out, (System.nanoTime() - t0) / 1e9);
             for (String f : r.failures()) {
-                err.println("cprof: " + f);
+                err.println("cprof: " + SafeText.escape(f));
             }
             return r.failures().isEmpty() ? ExitCodes.OK : ExitCodes.PARTIAL;
         } finally {
@@ -294,7 +295,7 @@ final class DemoCommand implements Callable<Integer> {
                 r.streams().size(), SERVICE, total, "10ms", wallSeconds);
         for (SessionMerger.Stream s : r.streams()) {
             String role = roles.getOrDefault((long) s.info().getPid(), "");
-            out.printf(Locale.ROOT, "  %-32s %,7d samples%s%n", s.label(), s.samples(), role.isEmpty() ? "" : "  " + role);
+            out.printf(Locale.ROOT, "  %-32s %,7d samples%s%n", SafeText.escape(s.label()), s.samples(), role.isEmpty() ? "" : "  " + role);
         }
         String losses = Losses.text(p);
         if (!losses.isEmpty()) {
@@ -302,14 +303,14 @@ final class DemoCommand implements Callable<Integer> {
         }
         out.println("hottest methods (self time, all instances):");
         for (Map.Entry<String, Long> e : topSelf(p, cpu, 5)) {
-            out.printf(Locale.ROOT, "  %5.1f%%  %s%n", total == 0 ? 0 : 100.0 * e.getValue() / total, e.getKey());
+            out.printf(Locale.ROOT, "  %5.1f%%  %s%n", total == 0 ? 0 : 100.0 * e.getValue() / total, SafeText.escape(e.getKey()));
         }
         DiffOutlier.of(p, cpu, 3).ifPresentOrElse(o -> {
             DiffOutlier.Instance i = o.outlier();
             out.printf(Locale.ROOT, "outlier: %s, %.0f%% of its samples are spread differently from the fleet's median"
-                    + " (next instance: %.0f%%)%n", i.label(), 100 * i.distance(), 100 * o.nextDistance());
+                    + " (next instance: %.0f%%)%n", SafeText.escape(i.label()), 100 * i.distance(), 100 * o.nextDistance());
             for (DiffOutlier.Method m : o.methods()) {
-                out.printf(Locale.ROOT, "  %+6.1f pts  %s (%.1f%% there, %.1f%% in the median)%n", m.delta(), m.method(), m.share(), m.median());
+                out.printf(Locale.ROOT, "  %+6.1f pts  %s (%.1f%% there, %.1f%% in the median)%n", m.delta(), SafeText.escape(m.method()), m.share(), m.median());
             }
         }, () -> out.println("outlier: none (fewer than " + DiffOutlier.MIN_INSTANCES + " instances with samples)"));
         out.println("wrote " + file + " (open it in a browser; the instance filter shows one JVM at a time)");

@@ -9,6 +9,7 @@ import dev.cprof.profile.Format;
 import dev.cprof.profile.HtmlWriter;
 import dev.cprof.profile.Json;
 import dev.cprof.profile.Profile;
+import dev.cprof.profile.SafeText;
 import dev.cprof.wire.proto.EventType;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -115,9 +116,15 @@ final class DiffCommand implements Callable<Integer> {
         } else if (output.format != null) {
             throw new CliException(ExitCodes.USAGE, "--format needs -o FILE");
         }
+        output.refuseOverwriting(base, next);
         Profile baseProfile = ProfileFiles.read(base);
         Profile newProfile = ProfileFiles.read(next);
+        requireSamples("BASE", base, baseProfile, null);
+        requireSamples("NEW", next, newProfile, null);
         EventType e = chooseEvent(baseProfile, newProfile);
+        // A gate must not pass on nothing: with an empty side every rule compares against zero.
+        requireSamples("BASE", base, baseProfile, e);
+        requireSamples("NEW", next, newProfile, e);
         Diff diff = Diff.of(baseProfile, newProfile, e);
 
         if (format != null) {
@@ -159,7 +166,7 @@ final class DiffCommand implements Callable<Integer> {
         if (!violations.isEmpty()) {
             PrintWriter err = spec.commandLine().getErr();
             for (String v : violations) {
-                err.println("cprof: regression: " + v);
+                err.println("cprof: regression: " + SafeText.escape(v));
             }
             err.flush();
             return ExitCodes.REGRESSION;
@@ -179,6 +186,18 @@ final class DiffCommand implements Callable<Integer> {
             }
         }
         throw new CliException("no event in common: " + base + " has " + eventNames(b) + ", " + next + " has " + eventNames(n));
+    }
+
+    /** Exit 1 naming the side that has no samples (of {@code e}; of any event when {@code e} is null). */
+    private static void requireSamples(String side, String file, Profile p, EventType e) {
+        long n = 0;
+        for (EventType t : e != null ? List.of(e) : p.events()) {
+            n += p.total(t, -1);
+        }
+        if (n == 0) {
+            throw new CliException(side + " " + file + " is empty (no " + (e != null ? Events.name(e) + " " : "")
+                    + "samples): nothing to compare");
+        }
     }
 
     private void requireEvent(String file, Profile p) {
@@ -206,7 +225,7 @@ final class DiffCommand implements Callable<Integer> {
         String unit = Events.unit(diff.event);
         double change = diff.totalChangePercent();
         out.printf(Locale.ROOT, "%s: BASE %,d %s (%s), NEW %,d %s (%s), total %s%n", Events.name(diff.event),
-                diff.baseTotal(), unit, base, diff.newTotal(), unit, next,
+                diff.baseTotal(), unit, SafeText.escape(base), diff.newTotal(), unit, SafeText.escape(next),
                 Double.isInfinite(change) ? "new" : String.format(Locale.ROOT, "%+.2f%%", change));
         List<Diff.Row> rows = diff.top(top);
         if (rows.isEmpty()) {
@@ -215,7 +234,7 @@ final class DiffCommand implements Callable<Integer> {
         }
         int width = "method".length();
         for (Diff.Row r : rows) {
-            width = Math.max(width, Math.min(NAME_WIDTH_MAX, r.method().length()));
+            width = Math.max(width, Math.min(NAME_WIDTH_MAX, cut(r.method()).length()));
         }
         out.println();
         out.printf(Locale.ROOT, "%-" + width + "s  %9s  %9s  %9s  %10s  %10s  %10s%n",
@@ -231,7 +250,9 @@ final class DiffCommand implements Callable<Integer> {
         }
     }
 
-    private static String cut(String name) {
+    /** A method name for the table: escaped (names come from the files) and cut to NAME_WIDTH_MAX. */
+    private static String cut(String raw) {
+        String name = SafeText.escape(raw);
         return name.length() <= NAME_WIDTH_MAX ? name : ".." + name.substring(name.length() - NAME_WIDTH_MAX + 2);
     }
 
@@ -257,13 +278,13 @@ final class DiffCommand implements Callable<Integer> {
         DiffOutlier.Instance o = f.outlier();
         out.println();
         out.printf(Locale.ROOT, "fleet of %s (%d instances with %s samples): most different is %s, distance %.3f from the"
-                + " fleet's median (next %.3f)%n", which, f.instances().size(), Events.name(e), o.label(), o.distance(), f.nextDistance());
+                + " fleet's median (next %.3f)%n", which, f.instances().size(), Events.name(e), SafeText.escape(o.label()), o.distance(), f.nextDistance());
         if (f.methods().isEmpty()) {
             return;
         }
         int width = "method".length();
         for (DiffOutlier.Method m : f.methods()) {
-            width = Math.max(width, Math.min(NAME_WIDTH_MAX, m.method().length()));
+            width = Math.max(width, Math.min(NAME_WIDTH_MAX, cut(m.method()).length()));
         }
         out.printf(Locale.ROOT, "  %-" + width + "s  %13s  %11s  %9s%n", "method", "instance self", "median self", "\u0394 pp");
         for (DiffOutlier.Method m : f.methods()) {

@@ -12,6 +12,7 @@ import dev.cprof.discovery.ServiceNamer;
 import dev.cprof.discovery.ZkClients;
 import dev.cprof.discovery.ZkPaths;
 import dev.cprof.profile.Json;
+import dev.cprof.profile.SafeText;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
@@ -135,9 +136,9 @@ final class DoctorCommand implements Callable<Integer> {
         } else {
             int width = checks.stream().mapToInt(c -> c.name().length()).max().orElse(8);
             for (Check c : checks) {
-                out.printf(Locale.ROOT, "%-4s  %-" + width + "s  %s%n", c.status().label(), c.name(), c.detail());
+                out.printf(Locale.ROOT, "%-4s  %-" + width + "s  %s%n", c.status().label(), c.name(), SafeText.escape(c.detail())); // JVMs' main classes: other users' data
                 if (c.hint() != null && c.status() != Status.OK) {
-                    out.printf(Locale.ROOT, "%-4s  %-" + width + "s  hint: %s%n", "", "", c.hint());
+                    out.printf(Locale.ROOT, "%-4s  %-" + width + "s  hint: %s%n", "", "", SafeText.escape(c.hint()));
                 }
             }
             out.printf(Locale.ROOT, "%d ok, %d warn, %d fail%n", counts[Status.OK.ordinal()],

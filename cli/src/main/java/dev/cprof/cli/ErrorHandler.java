@@ -1,5 +1,6 @@
 package dev.cprof.cli;
 
+import dev.cprof.profile.SafeText;
 import java.io.FileNotFoundException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -27,7 +28,7 @@ final class ErrorHandler implements IExecutionExceptionHandler, IParameterExcept
         if (debugRequested(args)) {
             ex.printStackTrace(err);
         }
-        err.println("cprof: " + usageMessage(ex));
+        err.println("cprof: " + SafeText.escape(usageMessage(ex)));
         err.flush();
         return ExitCodes.USAGE;
     }
@@ -50,7 +51,7 @@ final class ErrorHandler implements IExecutionExceptionHandler, IParameterExcept
             code = ExitCodes.FAILED;
             message = describe(ex);
         }
-        err.println("cprof: " + message);
+        err.println("cprof: " + SafeText.escape(message)); // messages quote files, frames and remote errors
         err.flush();
         return code;
     }

@@ -10,6 +10,7 @@ import dev.cprof.discovery.SessionNode;
 import dev.cprof.discovery.SessionRecord;
 import dev.cprof.discovery.ZkPaths;
 import dev.cprof.profile.Events;
+import dev.cprof.profile.SafeText;
 import dev.cprof.wire.proto.Envelope;
 import dev.cprof.wire.proto.StartRequest;
 import java.io.IOException;
@@ -175,7 +176,7 @@ final class FleetSource implements InstanceSource {
     private void say(String line) {
         if (log != null) {
             synchronized (log) {
-                log.println("cprof: " + line);
+                log.println("cprof: " + SafeText.escape(line)); // peers' errors and ZooKeeper names are remote data
                 log.flush();
             }
         }

@@ -77,6 +77,8 @@ final class LocalInstance implements Runnable {
             if (stream != null) {
                 // What was merged stays; the instance just ends early.
                 stream.ended(exited() ? "JVM exited" : "connection lost: " + message);
+            } else if (stopping && ex instanceof java.nio.channels.ClosedChannelException) {
+                error = "the session ended while attaching"; // stop() closed the socket under start(): not a raw exception name
             } else if (!(ex instanceof dev.cprof.agent.AttachException) && exited()) {
                 error = "JVM " + pid + " exited during attach"; // loaded, then gone before the session started
             } else {

@@ -1,6 +1,7 @@
 package dev.cprof.cli;
 
 import dev.cprof.discovery.python.PythonFollower;
+import dev.cprof.profile.SafeText;
 import dev.cprof.wire.proto.Batch;
 import dev.cprof.wire.proto.FrameKind;
 import dev.cprof.wire.proto.InstanceInfo;
@@ -83,7 +84,7 @@ final class LocalPython implements PythonFollower.Listener {
     private void say(String line) {
         if (log != null) {
             synchronized (log) {
-                log.println("cprof: " + line);
+                log.println("cprof: " + SafeText.escape(line));
                 log.flush();
             }
         }

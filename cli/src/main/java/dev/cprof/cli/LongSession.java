@@ -2,6 +2,7 @@ package dev.cprof.cli;
 
 import dev.cprof.profile.Format;
 import dev.cprof.profile.Profile;
+import dev.cprof.profile.SafeText;
 import dev.cprof.profile.WriteOptions;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -138,7 +139,7 @@ final class LongSession implements AutoCloseable {
         } catch (IOException | RuntimeException e) {
             error = "writing an interval into " + dir + " failed: " + e.getMessage();
             if (log != null) {
-                log.println("cprof: " + error);
+                log.println("cprof: " + SafeText.escape(error));
                 log.flush();
             }
         }

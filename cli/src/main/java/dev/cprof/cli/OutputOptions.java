@@ -63,6 +63,37 @@ public final class OutputOptions {
     }
 
     /**
+     * Refuses (usage error) an -o that is one of the inputs, also through a symbolic or hard link:
+     * the output would replace the file it is made from. An -o that does not exist yet cannot be one.
+     */
+    public void refuseOverwriting(String... inputs) {
+        if (output == null || toStdout()) {
+            return;
+        }
+        java.nio.file.Path out;
+        try {
+            out = java.nio.file.Path.of(output);
+        } catch (java.nio.file.InvalidPathException e) {
+            return; // the write reports it
+        }
+        if (!java.nio.file.Files.exists(out)) {
+            return;
+        }
+        for (String input : inputs) {
+            try {
+                java.nio.file.Path in = java.nio.file.Path.of(input);
+                if (java.nio.file.Files.exists(in) && java.nio.file.Files.isSameFile(out, in)) {
+                    String how = output.equals(input) ? "" : " (the same file)";
+                    throw new CliException(ExitCodes.USAGE, "-o " + output + " is the input " + input + how
+                            + ": writing it would destroy the input; give -o another file");
+                }
+            } catch (java.nio.file.InvalidPathException | IOException e) {
+                // an unreadable or bad input name: reading it reports that
+            }
+        }
+    }
+
+    /**
      * Writes the profile to -o in the resolved format: to stdout for '-', else through a temporary
      * file in the same directory renamed over the target, so a failure leaves no half-written file.
      */

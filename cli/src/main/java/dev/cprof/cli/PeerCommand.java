@@ -6,6 +6,7 @@ import dev.cprof.discovery.LocalJvms;
 import dev.cprof.discovery.Peer;
 import dev.cprof.discovery.PeerServer;
 import dev.cprof.discovery.ZkPaths;
+import dev.cprof.profile.SafeText;
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -142,7 +143,7 @@ final class PeerCommand implements Callable<Integer> {
 
     private static void log(PrintWriter err, String line) {
         synchronized (err) {
-            err.println(LocalTime.now().format(TIME) + " cprof peer: " + line);
+            err.println(LocalTime.now().format(TIME) + " cprof peer: " + SafeText.escape(line)); // lines quote clients' and agents' data
             err.flush();
         }
     }

@@ -17,8 +17,24 @@ final class PidSource implements InstanceSource {
 
     /** {@code log} gets the --python warnings and notices (null: none). */
     PidSource(List<Long> pids, PrintWriter log) {
-        this.pids = List.copyOf(pids);
+        this.pids = checked(pids);
         this.log = log;
+    }
+
+    /**
+     * The --pid list as profiled: each pid once (two sessions of one CLI on one JVM would fight
+     * over its agent), and a usage error for a number that cannot be a process id.
+     */
+    static List<Long> checked(List<Long> pids) {
+        java.util.LinkedHashSet<Long> unique = new java.util.LinkedHashSet<>();
+        for (long pid : pids) {
+            if (pid <= 0 || pid > Integer.MAX_VALUE) {
+                throw new CliException(ExitCodes.USAGE, "--pid " + pid + " is not a process id (a JVM's pid is a positive number;"
+                        + " 'cprof list' shows them)");
+            }
+            unique.add(pid);
+        }
+        return List.copyOf(unique);
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.cprof.cli;
 
+import dev.cprof.profile.SafeText;
 import java.io.PrintWriter;
 import java.util.List;
 
@@ -8,6 +9,8 @@ final class Table {
     private Table() {}
 
     static void print(PrintWriter out, List<String[]> rows) {
+        // cells hold ZooKeeper data, frame names and labels: escaped before measuring
+        rows = rows.stream().map(r -> java.util.Arrays.stream(r).map(SafeText::escape).toArray(String[]::new)).toList();
         int columns = rows.get(0).length;
         int[] width = new int[columns];
         for (String[] r : rows) {

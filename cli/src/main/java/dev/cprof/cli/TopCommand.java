@@ -5,6 +5,7 @@ import dev.cprof.discovery.ZkPaths;
 import dev.cprof.profile.Events;
 import dev.cprof.profile.Format;
 import dev.cprof.profile.Profile;
+import dev.cprof.profile.SafeText;
 import dev.cprof.profile.WriteOptions;
 import dev.cprof.wire.proto.EventType;
 import dev.cprof.wire.proto.StartRequest;
@@ -136,7 +137,7 @@ final class TopCommand implements Callable<Integer> {
                 }
             }
             for (String f : failures) {
-                err.println("cprof: " + f);
+                err.println("cprof: " + SafeText.escape(f));
             }
             err.flush();
             if (merger.streams().isEmpty()) {

@@ -1,6 +1,7 @@
 package dev.cprof.cli;
 
 import dev.cprof.profile.Events;
+import dev.cprof.profile.SafeText;
 import dev.cprof.wire.proto.EventType;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -291,7 +292,8 @@ final class TopScreen {
         display.update(lines.subList(0, Math.min(lines.size(), height)), size.cursorPos(height - 1, 0));
     }
 
-    private static AttributedString line(String text, int width, AttributedStyle style) {
+    private static AttributedString line(String raw, int width, AttributedStyle style) {
+        String text = SafeText.escape(raw); // method names, instance labels and the filter come from outside
         AttributedStringBuilder b = new AttributedStringBuilder();
         b.style(style).append(text.length() > width ? text.substring(0, width) : text);
         if (style == AttributedStyle.INVERSE && text.length() < width) {

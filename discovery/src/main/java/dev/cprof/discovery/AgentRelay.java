@@ -92,6 +92,11 @@ final class AgentRelay {
             } catch (AttachException e) {
                 send(error(Error.Code.ATTACH_FAILED, e.getMessage()));
                 return;
+            } catch (dev.cprof.agent.AgentException e) {
+                // another session holds the JVM: say who, and let the client not retry
+                send(error(e.busy() ? Error.Code.BUSY : Error.Code.ATTACH_FAILED,
+                        e.busy() ? e.getMessage() : "agent of " + instance.key() + ": " + e.getMessage()));
+                return;
             } catch (IOException e) {
                 send(error(Error.Code.ATTACH_FAILED, "agent of " + instance.key() + ": " + e.getMessage()));
                 return;

@@ -144,6 +144,9 @@ public final class AgentClient implements Closeable {
                 .setPid((int) ProcessHandle.current().pid())).build());
         writer.write(Envelope.newBuilder().setStart(request).build());
         Envelope e = reader.readRequired();
+        if (e.hasError() && e.getError().getCode() == dev.cprof.wire.proto.Error.Code.BUSY) {
+            throw new AgentException(e.getError().getMessage(), true); // "already being profiled by …"
+        }
         if (e.hasError()) {
             throw new AgentException("agent refused to start: " + e.getError().getMessage());
         }

@@ -12,7 +12,7 @@ import java.util.Map;
  * decimal numbers, and a small writer for maps, lists and scalars ({@code --json} summaries).
  *
  * <p>Every string literal escapes what JSON requires (quote, backslash, control characters)
- * plus U+007F, U+2028 and U+2029 (for JavaScript's sake) and lone surrogates (so that a UTF-8
+ * plus U+007F-U+009F (DEL and C1, which a terminal may obey), U+2028 and U+2029 (for JavaScript's sake) and lone surrogates (so that a UTF-8
  * encoder cannot turn them into '?'). The HTML-safe variant also writes {@code <}, {@code >}
  * and {@code &} as {@code \\u} escapes, so the literal can sit inside a {@code <script>}
  * element without any name closing it.
@@ -62,7 +62,7 @@ public final class Json {
 
     private static boolean needsUnicodeEscape(String s, int i, boolean htmlSafe) {
         char c = s.charAt(i);
-        if (c < 0x20 || c == 0x7f || c == '\u2028' || c == '\u2029') {
+        if (c < 0x20 || (c >= 0x7f && c <= 0x9f) || c == '\u2028' || c == '\u2029') { // C1 too: --json goes to terminals
             return true;
         }
         if (htmlSafe && (c == '<' || c == '>' || c == '&')) {
