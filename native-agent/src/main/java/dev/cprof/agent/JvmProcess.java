@@ -66,6 +66,16 @@ public final class JvmProcess {
         return (Integer) Files.getAttribute(proc, "unix:uid");
     }
 
+    /** The user name of the process's owner, or null when the uid has none (or it is gone). */
+    public String ownerName() {
+        try {
+            String name = Files.getOwner(proc).getName();
+            return name.chars().allMatch(Character::isDigit) ? null : name; // the JDK gives the number when unnamed
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
     public static int selfUid() {
         try {
             return (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
