@@ -141,6 +141,42 @@ class OtherUsersTest {
         }
     }
 
+    /**
+     * Item 1, the copy's safety: a file another user planted under the copy's name (the very bytes
+     * of the library, but theirs to rewrite later), or a symbolic link there, is never loaded nor
+     * written through; root's own copy replaces it.
+     */
+    @Test
+    void aCopyPlantedByAnotherUserInTmpIsReplacedNotLoadedNorFollowed() throws Exception {
+        Path lib = dev.cprof.agent.AgentLibrary.path();
+        Path name = Path.of("/tmp").resolve(lib.getFileName());
+        Path bait = shared.resolve("bait-" + System.nanoTime());
+        Files.copy(lib, bait);
+        FleetHarness.must("chmod", "a+r", bait.toString());
+        Path linkTarget = shared.resolve("victim-of-a-link-" + System.nanoTime());
+        Files.writeString(linkTarget, "untouched");
+        for (String plant : List.of("file", "link")) {
+            Files.deleteIfExists(name); // JVMs that mapped it keep their mapping; the next attach copies again
+            List<String> cmd = new ArrayList<>(asUserPrefix(SQUATTER));
+            cmd.addAll(plant.equals("file")
+                    ? List.of("sh", "-c", "cp '" + bait + "' '" + name + "' && chmod 666 '" + name + "'")
+                    : List.of("ln", "-s", linkTarget.toString(), name.toString()));
+            FleetHarness.must(cmd.toArray(String[]::new));
+            assertEquals(SQUATTER, Files.getOwner(name, LinkOption.NOFOLLOW_LINKS).getName());
+            try (TargetProcess jvm = asUser(SERVICE_USER, checkout(Checkouts.uniqueService("planted")))) {
+                Path out = dir.resolve(plant + ".collapsed");
+                Cli.Result r = Cli.run("attach", "--pid", Long.toString(jvm.pid()), "-d", "1s", "-o", out.toString());
+                assertEquals(0, r.code(), r.err());
+                Path mapped = Path.of(mappedAgent(jvm.pid()));
+                assertEquals("root", Files.getOwner(mapped, LinkOption.NOFOLLOW_LINKS).getName(), plant + ": " + mapped);
+                assertTrue(Files.isRegularFile(mapped, LinkOption.NOFOLLOW_LINKS), plant + ": " + mapped);
+                assertEquals("r--r--r--", PosixFilePermissions.toString(Files.getPosixFilePermissions(mapped, LinkOption.NOFOLLOW_LINKS)));
+                assertEquals("untouched", Files.readString(linkTarget), "nothing written through the link");
+            }
+        }
+        System.out.println("RELIABILITY: other-user-copy planted=file(0666, same bytes),symlink loaded=root's 0444 copy written_through_link=0");
+    }
+
     /** Item 6: a listener of another user on the victim's socket name is refused before anything is sent. */
     @Test
     void aSocketPlantedByAnotherUserIsRefusedBeforeOneByteReachesIt() throws Exception {
@@ -159,7 +195,7 @@ class OtherUsersTest {
                 assertEquals(SQUATTER, Files.getOwner(socket, LinkOption.NOFOLLOW_LINKS).getName());
 
                 long t0 = System.nanoTime();
-                Cli.Result r = Cli.run("attach", "--pid", Long.toString(victim.pid()), "-d", "2s", "-o", dir.resolve("v.collapsed").toString());
+                Cli.Result r = Cli.run("attach", "--pid", Long.toString(victim.pid()), "-d", "10s", "-o", dir.resolve("v.collapsed").toString());
                 long refuseMs = (System.nanoTime() - t0) / 1_000_000;
                 assertEquals(1, r.code(), r.err());
                 List<String> refusals = Arrays.stream(r.errLines()).filter(l -> l.contains("refusing")).toList();
@@ -182,9 +218,9 @@ class OtherUsersTest {
             // positive control: with the squatter's socket gone, root profiles the victim
             Files.deleteIfExists(socket);
             Path out = dir.resolve("after.collapsed");
-            Cli.Result ok = Cli.run("attach", "--pid", Long.toString(victim.pid()), "-d", "1s", "-o", out.toString());
+            Cli.Result ok = Cli.run("attach", "--pid", Long.toString(victim.pid()), "-d", "2s", "-o", out.toString());
             assertEquals(0, ok.code(), ok.err());
-            assertTrue(total(out) > 0);
+            assertTrue(total(out) > 0, ok.err());
         } finally {
             if (planted != null) {
                 Files.deleteIfExists(planted); // the squatter's, when the test failed before removing it
