@@ -181,10 +181,10 @@ class OtherUsersTest {
     @Test
     void aSocketPlantedByAnotherUserIsRefusedBeforeOneByteReachesIt() throws Exception {
         Path logDir = Files.createDirectories(dir.resolve("squat"));
-        Path planted = null;
+        List<Path> planted = new ArrayList<>();
         try (TargetProcess victim = asUser(SERVICE_USER, checkout(Checkouts.uniqueService("victim")))) {
             Path socket = AgentClient.socketPath(victim.pid());
-            planted = socket;
+            planted.add(socket);
             Path log = logDir.resolve("squatter.log");
             Files.createFile(log);
             FleetHarness.must("chown", SQUATTER, log.toString());
@@ -212,8 +212,26 @@ class OtherUsersTest {
                 awaitTrue(5_000, "the squatter saw the connection close", () -> read(log).contains("closed 1 "));
                 String seen = read(log);
                 assertEquals("accepted 1\nclosed 1 0\n", seen, "one connection (the direct connect), not one byte sent to it");
+
+                // A link at the name, made by the JVM's own user (so its owner passes), to the squatter's socket moved aside.
+                Path aside = socket.resolveSibling("cprof-test-squat-" + victim.pid() + ".sock");
+                Files.move(socket, aside);
+                planted.add(aside);
+                List<String> ln = new ArrayList<>(asUserPrefix(SERVICE_USER));
+                ln.addAll(List.of("ln", "-s", aside.toString(), socket.toString()));
+                FleetHarness.must(ln.toArray(String[]::new));
+                Cli.Result viaLink = Cli.run("attach", "--pid", Long.toString(victim.pid()), "-d", "10s", "-o", dir.resolve("l.collapsed").toString());
+                assertEquals(1, viaLink.code(), viaLink.err());
+                assertTrue(viaLink.err().contains("refusing " + socket + ": it is a symbolic link"), viaLink.err());
+                IOException e2 = assertThrows(AgentClient.SquattedSocketException.class,
+                        () -> AgentClient.connect(victim.pid(), Duration.ofSeconds(2)));
+                assertTrue(e2.getMessage().contains("symbolic link"), e2.getMessage());
+                awaitTrue(5_000, "the squatter saw the second connection close", () -> read(log).contains("closed 2 "));
+                assertEquals("accepted 1\nclosed 1 0\naccepted 2\nclosed 2 0\n", read(log), "not one byte through the link either");
+                assertFalse(Files.readString(Path.of("/proc", Long.toString(victim.pid()), "maps")).contains("libcprof"));
+                Files.delete(socket); // the link
                 System.out.println("RELIABILITY: security-socket-squat cli_exit=1 refuse_ms=" + refuseMs
-                        + " connections_from_cli=0 direct_connect=refused bytes_to_squatter=0 agent_loaded=false");
+                        + " connections_from_cli=0 direct_connect=refused link_by_jvm_user=refused bytes_to_squatter=0 agent_loaded=false");
             }
             // positive control: with the squatter's socket gone, root profiles the victim
             Files.deleteIfExists(socket);
@@ -222,8 +240,8 @@ class OtherUsersTest {
             assertEquals(0, ok.code(), ok.err());
             assertTrue(total(out) > 0, ok.err());
         } finally {
-            if (planted != null) {
-                Files.deleteIfExists(planted); // the squatter's, when the test failed before removing it
+            for (Path p : planted) {
+                Files.deleteIfExists(p); // the squatter's socket and the link, when the test failed before removing them
             }
         }
     }

@@ -60,6 +60,11 @@ public final class AgentClient implements Closeable {
         Path socket = socketPath(pid);
         UserPrincipal jvmUser = Files.getOwner(Path.of("/proc", Long.toString(pid)));
         return connect(socket, timeout, ch -> {
+            // A link there (a container's /tmp, resolved from our root) could lead to any socket of the host.
+            if (Files.isSymbolicLink(socket)) {
+                throw new SquattedSocketException("refusing " + socket + ": it is a symbolic link, not the agent's socket"
+                        + " (remove it as root and attach again)");
+            }
             UserPrincipal listener = ch.getOption(ExtendedSocketOptions.SO_PEERCRED).user();
             if (!listener.equals(jvmUser)) {
                 throw new SquattedSocketException(squatted(socket, pid, "user " + listener.getName(), "user " + jvmUser.getName()));
@@ -79,6 +84,9 @@ public final class AgentClient implements Closeable {
             fileUid = (Integer) Files.getAttribute(socket, "unix:uid", LinkOption.NOFOLLOW_LINKS);
         } catch (java.nio.file.NoSuchFileException e) {
             return null;
+        }
+        if (Files.isSymbolicLink(socket)) {
+            return "refusing " + socket + ": it is a symbolic link, not the agent's socket (remove it as root and attach again)";
         }
         Path proc = Path.of("/proc", Long.toString(pid));
         int jvmUid = (Integer) Files.getAttribute(proc, "unix:uid");
