@@ -17,6 +17,7 @@ import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -58,7 +59,11 @@ public final class AgentClient implements Closeable {
      */
     public static AgentClient connect(long pid, Duration timeout) throws IOException {
         Path socket = socketPath(pid);
-        UserPrincipal jvmUser = Files.getOwner(Path.of("/proc", Long.toString(pid)));
+        JvmProcess jvm = new JvmProcess(pid);
+        int jvmUid = jvm.uid();
+        // a principal for a number: the JDK compares users by uid
+        UserPrincipal jvmUser = FileSystems.getDefault().getUserPrincipalLookupService().lookupPrincipalByName(Integer.toString(jvmUid));
+        String jvmName = jvm.ownerName();
         return connect(socket, timeout, ch -> {
             // A link there (a container's /tmp, resolved from our root) could lead to any socket of the host.
             if (Files.isSymbolicLink(socket)) {
@@ -67,7 +72,8 @@ public final class AgentClient implements Closeable {
             }
             UserPrincipal listener = ch.getOption(ExtendedSocketOptions.SO_PEERCRED).user();
             if (!listener.equals(jvmUser)) {
-                throw new SquattedSocketException(squatted(socket, pid, "user " + listener.getName(), "user " + jvmUser.getName()));
+                throw new SquattedSocketException(squatted(socket, pid, "user " + listener.getName(),
+                        "uid " + jvmUid + (jvmName == null ? "" : " (" + jvmName + ")")));
             }
         });
     }
@@ -88,13 +94,14 @@ public final class AgentClient implements Closeable {
         if (Files.isSymbolicLink(socket)) {
             return "refusing " + socket + ": it is a symbolic link, not the agent's socket (remove it as root and attach again)";
         }
-        Path proc = Path.of("/proc", Long.toString(pid));
-        int jvmUid = (Integer) Files.getAttribute(proc, "unix:uid");
+        JvmProcess jvm = new JvmProcess(pid);
+        int jvmUid = jvm.uid();
         if (fileUid == jvmUid) {
             return null;
         }
+        String jvmName = jvm.ownerName();
         return squatted(socket, pid, "uid " + fileUid + " (" + Files.getOwner(socket, LinkOption.NOFOLLOW_LINKS).getName() + ")",
-                "uid " + jvmUid + " (" + Files.getOwner(proc).getName() + ")");
+                "uid " + jvmUid + (jvmName == null ? "" : " (" + jvmName + ")"));
     }
 
     private static String squatted(Path socket, long pid, String owner, String jvmOwner) {

@@ -88,11 +88,11 @@ public final class Attacher {
             // The owner first: anyone may read it, while maps (isJvm) is closed to other users.
             uid = target.uid();
             if (selfUid != 0 && uid != selfUid) {
-                String owner = target.ownerName();
-                String as = owner == null ? "uid " + uid : owner;
-                throw new AttachException(Reason.PERMISSION_DENIED, pid, "permission denied: process " + pid + " belongs to uid "
-                        + uid + (owner == null ? "" : " (" + owner + ")") + ", not to you (uid " + selfUid + "): run cprof as "
-                        + as + " (sudo -u " + (owner == null ? "'#" + uid + "'" : owner) + " cprof ...) or as root");
+                String owner = target.ownerName(); // null: a uid without a name
+                String who = owner == null ? "uid " + uid : "uid " + uid + " (" + owner + ")";
+                String as = owner == null ? "uid " + uid + " (sudo -u '#" + uid + "' cprof ...)" : owner + " (sudo -u " + owner + " cprof ...)";
+                throw new AttachException(Reason.PERMISSION_DENIED, pid, "permission denied: process " + pid + " belongs to " + who
+                        + ", not to you (uid " + selfUid + "): run cprof as " + as + " or as root");
             }
             jvm = target.isJvm();
         } catch (java.nio.file.AccessDeniedException e) {
