@@ -23,7 +23,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermission;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -31,7 +30,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
@@ -52,7 +50,8 @@ import picocli.CommandLine.Spec;
         versionProvider = VersionProvider.class,
         sortOptions = false,
         description = {
-            "Checks what works here: jattach, the agent library, the kernel's perf and ptrace settings,"
+            "Checks what works here: jattach, the agent library and where other users' JVMs load their copy"
+                    + " of it (/tmp), the kernel's perf and ptrace settings,"
                     + " the JDKs installed, the JVMs running and whether they can be attached, the tmp dir"
                     + " (the agent's control socket lives there), Python for --python, go tool pprof and,"
                     + " with --zk, ZooKeeper and the peers registered there.",
@@ -107,6 +106,7 @@ final class DoctorCommand implements Callable<Integer> {
         checks.add(guard("jattach", DoctorCommand::jattach));
         checks.add(guard("agent-library", DoctorCommand::agentLibrary));
         checks.add(guard("user", DoctorCommand::user));
+        checks.add(guard("agent-copy", DoctorCommand::agentCopy));
         checks.add(guard("perf_event_paranoid", DoctorCommand::perfEventParanoid));
         checks.add(guard("kptr_restrict", DoctorCommand::kptrRestrict));
         checks.add(guard("ptrace_scope", DoctorCommand::ptraceScope));
@@ -213,13 +213,60 @@ final class DoctorCommand implements Callable<Integer> {
             return new Check("agent-library", Status.FAIL, lib + ": " + problem,
                     "rebuild cprof on this platform (mvn -B install builds native-agent with gcc)");
         }
-        Set<PosixFilePermission> perms = Files.getPosixFilePermissions(lib);
-        String detail = lib + " (ELF " + archName(System.getProperty("os.arch", "")) + ", " + Files.size(lib) / 1024 + " KiB)";
-        if (!perms.contains(PosixFilePermission.OTHERS_READ)) {
-            return new Check("agent-library", Status.WARN, detail + " is not readable by other users",
-                    "chmod a+r " + lib + ": JVMs of other users must be able to load it");
+        // Other users' JVMs never read this file (root's home is 0700): they get a copy in their own /tmp, see agent-copy.
+        return Check.ok("agent-library", lib + " (ELF " + archName(System.getProperty("os.arch", "")) + ", "
+                + Files.size(lib) / 1024 + " KiB)");
+    }
+
+    /**
+     * Where a JVM of another user (or in a container) loads the agent from: a root-owned, read-only
+     * copy in its /tmp (Attacher, TargetCopy). That needs a /tmp nobody else can swap files in
+     * (sticky, or writable by its owner only) and that allows mapping code (not mounted noexec).
+     */
+    static Check agentCopy() throws IOException {
+        Path tmp = Path.of("/tmp");
+        int mode = (Integer) Files.getAttribute(tmp, "unix:mode", java.nio.file.LinkOption.NOFOLLOW_LINKS);
+        String use = "JVMs of other users and in containers load the agent from a read-only copy in their own /tmp";
+        if ((mode & 0022) != 0 && (mode & 01000) == 0) {
+            return new Check("agent-copy", Status.WARN, "/tmp is writable by other users and not sticky (mode "
+                    + Integer.toOctalString(mode & 07777) + "): cprof will not copy the agent there, so only JVMs of your own user can be attached",
+                    "chmod 1777 /tmp");
         }
-        return Check.ok("agent-library", detail);
+        Optional<String> options = mountOptions(tmp.toRealPath().toString());
+        if (options.isPresent() && List.of(options.get().split(",")).contains("noexec")) {
+            return new Check("agent-copy", Status.WARN, "/tmp is mounted noexec: " + use + ", and cannot map it from there,"
+                    + " so only JVMs of your own user in this mount namespace can be attached",
+                    "remount /tmp without noexec, or load the agent at start (-agentpath:libcprof.so) in the other users' JVMs");
+        }
+        return Check.ok("agent-copy", use + " (/tmp: mode " + Integer.toOctalString(mode & 07777) + ", not noexec)");
+    }
+
+    /** The mount options of the mount holding {@code path} (longest mount point that contains it), from /proc/self/mountinfo. */
+    static Optional<String> mountOptions(String path) {
+        try {
+            return mountOptions(path, Files.readAllLines(Path.of("/proc/self/mountinfo")));
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** The same from the lines of a mountinfo file (proc(5)); a later mount over the same point wins. */
+    static Optional<String> mountOptions(String path, List<String> mountinfo) {
+        String best = null;
+        String bestOptions = null;
+        for (String line : mountinfo) {
+            String[] f = line.split(" ");
+            if (f.length < 6) {
+                continue;
+            }
+            String mountPoint = f[4].replace("\\040", " ");
+            boolean contains = path.equals(mountPoint) || mountPoint.equals("/") || path.startsWith(mountPoint + "/");
+            if (contains && (best == null || mountPoint.length() >= best.length())) {
+                best = mountPoint;
+                bestOptions = f[5];
+            }
+        }
+        return Optional.ofNullable(bestOptions);
     }
 
     /** Null when {@code head} starts a 64-bit little-endian ELF shared object for {@code osArch}, else why not. */
@@ -263,7 +310,8 @@ final class DoctorCommand implements Callable<Integer> {
         int uid = JvmProcess.selfUid();
         String name = System.getProperty("user.name", "?");
         if (uid == 0) {
-            return Check.ok("user", "root: can attach to the JVMs of every user (through jattach)");
+            return Check.ok("user", "root: can attach to the JVMs of every user (through jattach; each loads a copy of the agent"
+                    + " in its own /tmp, see agent-copy)");
         }
         return Check.ok("user", name + " (uid " + uid + "): can attach to JVMs of uid " + uid + " only;"
                 + " run as root (with jattach) to reach every JVM");

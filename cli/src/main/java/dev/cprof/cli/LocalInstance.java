@@ -47,6 +47,7 @@ final class LocalInstance implements Runnable {
     @Override
     public void run() {
         try {
+            Attacher.check(pid); // the target's problems (another user's JVM) before ours (no cache dir)
             new Attacher(AgentLibrary.path()).attach(pid, "");
             if (stopping) {
                 error = "the session ended while attaching"; // Ctrl-C during the attach: start nothing

@@ -127,6 +127,12 @@ class DoctorCommandTest {
             assertEquals("ok", lib.get("status").asText(), lib.toString());
             assertTrue(lib.get("detail").asText().contains(".so (ELF x86-64"), lib.toString());
 
+            // where other users' JVMs load the agent from: this machine's /tmp is sticky and not noexec
+            JsonNode copy = check(doc, "agent-copy");
+            boolean noexec = DoctorCommand.mountOptions(Path.of("/tmp").toRealPath().toString()).orElse("").contains("noexec");
+            assertEquals(noexec ? "warn" : "ok", copy.get("status").asText(), copy.toString());
+            assertTrue(copy.get("detail").asText().contains("copy in their own /tmp"), copy.toString());
+
             for (String name : List.of("user", "perf_event_paranoid", "kptr_restrict", "ptrace_scope", "tmpdir", "python", "pprof")) {
                 check(doc, name);
             }
@@ -149,6 +155,22 @@ class DoctorCommandTest {
             assertEquals("warn", jvms.get("status").asText());
             assertTrue(jvms.get("hint").asText().contains("DisableAttachMechanism"), jvms.toString());
         }
+    }
+
+    @Test
+    void readsTheMountOptionsOfTheMountHoldingAPath() {
+        List<String> mountinfo = List.of(
+                "22 1 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw",
+                "30 22 0:26 / /tmp rw,nosuid,nodev,noexec shared:5 - tmpfs tmpfs rw",
+                "31 22 0:27 / /tmpfoo rw shared:6 - tmpfs tmpfs rw",
+                "32 22 0:28 / /var/my\\040dir ro,nosuid - tmpfs tmpfs rw");
+        assertEquals("rw,nosuid,nodev,noexec", DoctorCommand.mountOptions("/tmp", mountinfo).orElseThrow());
+        assertEquals("rw,nosuid,nodev,noexec", DoctorCommand.mountOptions("/tmp/x/y", mountinfo).orElseThrow());
+        assertEquals("rw,relatime", DoctorCommand.mountOptions("/tmpx", mountinfo).orElseThrow(), "a prefix is not a parent");
+        assertEquals("rw", DoctorCommand.mountOptions("/tmpfoo/a", mountinfo).orElseThrow());
+        assertEquals("ro,nosuid", DoctorCommand.mountOptions("/var/my dir/f", mountinfo).orElseThrow(), "\\040 is a space");
+        // and this machine's own table: the root file system is there
+        assertTrue(DoctorCommand.mountOptions("/").orElseThrow().matches("r[ow](,.*)?"));
     }
 
     @Test

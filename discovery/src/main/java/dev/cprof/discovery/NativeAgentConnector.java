@@ -44,10 +44,12 @@ public final class NativeAgentConnector implements AgentConnector {
     }
 
     /** An agent loaded earlier (or with -agentpath) is reused, not loaded again. */
-    private static AgentClient connectExisting(long pid) {
+    private static AgentClient connectExisting(long pid) throws AgentClient.SquattedSocketException {
         try {
             Path socket = AgentClient.socketPath(pid);
-            return Files.exists(socket) ? AgentClient.connect(socket, Duration.ZERO) : null;
+            return Files.exists(socket) ? AgentClient.connect(pid, Duration.ZERO) : null;
+        } catch (AgentClient.SquattedSocketException e) {
+            throw e; // another user's socket: not to be attached around
         } catch (IOException e) {
             return null; // stale socket file of a dead agent, or unreadable: attach
         }

@@ -17,10 +17,14 @@ import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.UserPrincipal;
 import java.time.Duration;
 import java.util.function.Consumer;
+import jdk.net.ExtendedSocketOptions;
 
 /**
  * A client of one agent's control socket (plain frames, see cprof.proto):
@@ -48,22 +52,101 @@ public final class AgentClient implements Closeable {
         this.writer = new FrameWriter(new ChannelOut(channel), false);
     }
 
-    /** Connects to the agent of {@code pid}, retrying until {@code timeout} (a fresh attach may still be binding). */
+    /**
+     * Connects to the agent of {@code pid}, retrying until {@code timeout} (a fresh attach may still
+     * be binding). The socket's listener must run as the JVM's user: checked (SO_PEERCRED) before
+     * one byte is sent, so a socket another user planted under the agent's name gets nothing.
+     */
     public static AgentClient connect(long pid, Duration timeout) throws IOException {
-        return connect(socketPath(pid), timeout);
+        Path socket = socketPath(pid);
+        JvmProcess jvm = new JvmProcess(pid);
+        int jvmUid = jvm.uid();
+        // a principal for a number: the JDK compares users by uid
+        UserPrincipal jvmUser = FileSystems.getDefault().getUserPrincipalLookupService().lookupPrincipalByName(Integer.toString(jvmUid));
+        String jvmName = jvm.ownerName();
+        return connect(socket, timeout, ch -> {
+            // A link there (a container's /tmp, resolved from our root) could lead to any socket of the host.
+            if (Files.isSymbolicLink(socket)) {
+                throw new SquattedSocketException("refusing " + socket + ": it is a symbolic link, not the agent's socket"
+                        + " (remove it as root and attach again)");
+            }
+            UserPrincipal listener = ch.getOption(ExtendedSocketOptions.SO_PEERCRED).user();
+            if (!listener.equals(jvmUser)) {
+                throw new SquattedSocketException(squatted(socket, pid, "user " + listener.getName(),
+                        "uid " + jvmUid + (jvmName == null ? "" : " (" + jvmName + ")")));
+            }
+        });
     }
 
+    /**
+     * Null when the agent's socket of {@code pid} is absent or belongs to the JVM's user, else
+     * why not (one line). Looks at the file itself, not through a link, before anything is
+     * loaded or sent; {@link #connect(long, Duration)} checks the listener again, race free.
+     */
+    public static String socketOwnerProblem(long pid) throws IOException {
+        Path socket = socketPath(pid);
+        int fileUid;
+        try {
+            fileUid = (Integer) Files.getAttribute(socket, "unix:uid", LinkOption.NOFOLLOW_LINKS);
+        } catch (java.nio.file.NoSuchFileException e) {
+            return null;
+        }
+        if (Files.isSymbolicLink(socket)) {
+            return "refusing " + socket + ": it is a symbolic link, not the agent's socket (remove it as root and attach again)";
+        }
+        JvmProcess jvm = new JvmProcess(pid);
+        int jvmUid = jvm.uid();
+        if (fileUid == jvmUid) {
+            return null;
+        }
+        String jvmName = jvm.ownerName();
+        return squatted(socket, pid, "uid " + fileUid + " (" + Files.getOwner(socket, LinkOption.NOFOLLOW_LINKS).getName() + ")",
+                "uid " + jvmUid + (jvmName == null ? "" : " (" + jvmName + ")"));
+    }
+
+    private static String squatted(Path socket, long pid, String owner, String jvmOwner) {
+        return "refusing " + socket + ": it belongs to " + owner + ", not to JVM " + pid + "'s " + jvmOwner
+                + "; another user took the agent's socket name (or left it behind): remove it as root and attach again";
+    }
+
+    /** The agent's socket name is held by another user than the JVM's. */
+    public static final class SquattedSocketException extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        SquattedSocketException(String message) {
+            super(message);
+        }
+    }
+
+    /** Connects to whatever listens on {@code socket}, without checking who it is (tests, tools). */
     public static AgentClient connect(Path socket, Duration timeout) throws IOException {
+        return connect(socket, timeout, ch -> { });
+    }
+
+    private interface ListenerCheck {
+        void accept(java.nio.channels.SocketChannel ch) throws IOException;
+    }
+
+    private static AgentClient connect(Path socket, Duration timeout, ListenerCheck check) throws IOException {
         long deadline = System.nanoTime() + timeout.toNanos();
         IOException last = null;
         do {
             java.nio.channels.SocketChannel ch = java.nio.channels.SocketChannel.open(StandardProtocolFamily.UNIX);
             try {
                 ch.connect(UnixDomainSocketAddress.of(socket));
-                return new AgentClient(ch);
             } catch (IOException e) {
                 ch.close();
                 last = e;
+                ch = null;
+            }
+            if (ch != null) {
+                try {
+                    check.accept(ch); // a squatter is not retried: the real agent cannot bind while it holds the name
+                } catch (IOException | RuntimeException e) {
+                    ch.close();
+                    throw e;
+                }
+                return new AgentClient(ch);
             }
             try {
                 Thread.sleep(50);

@@ -11,6 +11,8 @@ public final class AttachException extends IOException {
         NOT_A_JVM,
         ATTACH_DISABLED,
         PERMISSION_DENIED,
+        /** The agent's socket name is held by another user than the JVM's. */
+        SOCKET_SQUATTED,
         JVM_EXITED,
         AGENT_LOAD_FAILED,
         ATTACH_FAILED

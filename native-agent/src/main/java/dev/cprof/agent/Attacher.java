@@ -5,10 +5,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.LinkOption;
-import java.nio.file.attribute.PosixFileAttributeView;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -52,8 +48,18 @@ public final class Attacher {
     /** Checks the target, then loads the agent with {@code options}. */
     public void attach(long pid, String options) throws AttachException {
         JvmProcess target = new JvmProcess(pid);
-        check(target);
-        String path = libraryPathFor(target);
+        int uid = check(target);
+        try {
+            String squatted = AgentClient.socketOwnerProblem(pid);
+            if (squatted != null) {
+                throw new AttachException(Reason.SOCKET_SQUATTED, pid, squatted);
+            }
+        } catch (AttachException e) {
+            throw e;
+        } catch (IOException e) {
+            throw gone(target, e.getMessage());
+        }
+        String path = libraryPathFor(target, uid);
         if (jattach != null) {
             viaJattach(target, path, options);
         } else {
@@ -61,8 +67,16 @@ public final class Attacher {
         }
     }
 
-    /** The distinct reasons a target cannot be attached, found before trying. */
-    static void check(JvmProcess target) throws AttachException {
+    /**
+     * The checks {@link #attach} makes before touching anything, for callers that want the
+     * target's problems said before their own (extracting the library, say).
+     */
+    public static void check(long pid) throws AttachException {
+        check(new JvmProcess(pid));
+    }
+
+    /** The distinct reasons a target cannot be attached, found before trying; returns the target's uid. */
+    static int check(JvmProcess target) throws AttachException {
         long pid = target.pid();
         if (!target.alive()) {
             throw new AttachException(Reason.NO_SUCH_PROCESS, pid, "no such process: " + pid);
@@ -71,16 +85,22 @@ public final class Attacher {
         int uid;
         boolean jvm;
         try {
+            // The owner first: anyone may read it, while maps (isJvm) is closed to other users.
             uid = target.uid();
+            if (selfUid != 0 && uid != selfUid) {
+                String owner = target.ownerName(); // null: a uid without a name
+                String who = owner == null ? "uid " + uid : "uid " + uid + " (" + owner + ")";
+                String as = owner == null ? "uid " + uid + " (sudo -u '#" + uid + "' cprof ...)" : owner + " (sudo -u " + owner + " cprof ...)";
+                throw new AttachException(Reason.PERMISSION_DENIED, pid, "permission denied: process " + pid + " belongs to " + who
+                        + ", not to you (uid " + selfUid + "): run cprof as " + as + " or as root");
+            }
             jvm = target.isJvm();
         } catch (java.nio.file.AccessDeniedException e) {
             throw new AttachException(Reason.PERMISSION_DENIED, pid, "permission denied: cannot inspect process " + pid);
+        } catch (AttachException e) {
+            throw e;
         } catch (IOException e) {
             throw gone(target, e.getMessage());
-        }
-        if (selfUid != 0 && uid != selfUid) {
-            throw new AttachException(Reason.PERMISSION_DENIED, pid,
-                    "permission denied: process " + pid + " belongs to uid " + uid + " (run cprof as that user or as root)");
         }
         if (!jvm) {
             throw new AttachException(Reason.NOT_A_JVM, pid, "process " + pid + " is not a JVM (" + abbreviate(target.commandLine()) + ")");
@@ -89,32 +109,24 @@ public final class Attacher {
             throw new AttachException(Reason.ATTACH_DISABLED, pid,
                     "attach is disabled in JVM " + pid + " (-XX:+DisableAttachMechanism); start it with -agentpath instead");
         }
+        return uid;
     }
 
-    /** Where the target finds the library: our path, or a copy inside its container's root. */
-    private String libraryPathFor(JvmProcess target) throws AttachException {
-        if (!target.otherMountNamespace()) {
+    /**
+     * Where the target finds the library. A JVM of our own user in our mount namespace reads our
+     * copy. Any other (another user's: root's cache is in a 0700 home; a container's: our
+     * filesystem is not its own) gets a copy in its own /tmp, see {@link TargetCopy}.
+     */
+    private String libraryPathFor(JvmProcess target, int uid) throws AttachException {
+        if (!target.otherMountNamespace() && uid == JvmProcess.selfUid()) {
             return library.toString();
         }
-        String name = library.getFileName().toString();
-        Path inside = Path.of("/tmp", name);
-        Path copy = target.root().resolve("tmp").resolve(name);
         try {
-            if (!Files.exists(copy) || Files.size(copy) != Files.size(library)) {
-                Path tmp = copy.resolveSibling(name + ".tmp" + ProcessHandle.current().pid());
-                Files.copy(library, tmp, StandardCopyOption.REPLACE_EXISTING); // deletes, then creates with O_EXCL
-                // The container's /tmp belongs to the container: a chmod by path could be raced into
-                // a symlink there and, resolved through /proc/<pid>/root, change a file of the host as
-                // root. Without following links the JDK opens the file O_NOFOLLOW and uses fchmod.
-                Files.getFileAttributeView(tmp, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
-                        .setPermissions(PosixFilePermissions.fromString("r-xr-xr-x"));
-                Files.move(tmp, copy, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            }
+            return TargetCopy.install(library, target.root().resolve("tmp"), "/tmp");
         } catch (IOException e) {
             throw new AttachException(Reason.ATTACH_FAILED, target.pid(),
-                    "cannot copy the agent into the container of JVM " + target.pid() + ": " + e.getMessage());
+                    "cannot copy the agent into /tmp of JVM " + target.pid() + ": " + e.getMessage());
         }
-        return inside.toString();
     }
 
     private void viaJattach(JvmProcess target, String path, String options) throws AttachException {

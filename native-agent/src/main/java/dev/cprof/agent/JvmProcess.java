@@ -62,8 +62,32 @@ public final class JvmProcess {
         }
     }
 
+    /**
+     * The effective uid the process runs as (what its agent's socket and file accesses carry).
+     * From the status file rather than the owner of /proc/pid: a process that changed its uid
+     * without exec (jsvc, daemons that drop root) is not dumpable, and then /proc/pid is root's.
+     */
     public int uid() throws IOException {
+        for (String line : Files.readAllLines(proc.resolve("status"))) {
+            if (line.startsWith("Uid:")) {
+                String[] ids = line.substring(4).trim().split("\\s+"); // real, effective, saved, filesystem
+                return Integer.parseInt(ids[ids.length > 1 ? 1 : 0]);
+            }
+        }
         return (Integer) Files.getAttribute(proc, "unix:uid");
+    }
+
+    /** The user name of the process's effective uid, or null when it has none we can tell (or it is gone). */
+    public String ownerName() {
+        try {
+            if ((Integer) Files.getAttribute(proc, "unix:uid") != uid()) {
+                return null; // not dumpable: /proc/pid is root's, and the JDK names no other uid
+            }
+            String name = Files.getOwner(proc).getName();
+            return name.chars().allMatch(Character::isDigit) ? null : name; // the JDK gives the number when unnamed
+        } catch (IOException e) {
+            return null;
+        }
     }
 
     public static int selfUid() {
