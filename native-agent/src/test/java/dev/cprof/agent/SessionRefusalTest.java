@@ -69,7 +69,8 @@ class SessionRefusalTest {
                 assertTrue(p.batches >= 5, "holder's batches after the refusal: " + p.batches);
                 long samples = p.sum(EventType.CPU, s -> true, false);
                 System.out.printf("RELIABILITY: scenario=second_session holder_samples_2s=%d%n", samples);
-                assertTrue(samples >= 50, "holder's cpu samples in 2 s at 100 Hz on a busy JVM: " + samples);
+                // 200 at 100 Hz on an idle 2-core machine, 37 at load 14; starved (the old bug) was 0-6
+                assertTrue(samples >= 10, "holder's cpu samples in 2 s at 100 Hz on a busy JVM: " + samples);
             }
             // once the holder is gone (here: closed without Stop), the next session is served at once
             try (AgentClient again = AgentClient.connect(jvm.pid(), Duration.ofSeconds(5))) {
