@@ -427,7 +427,11 @@ void walk_stack(JNIEnv *env, void *ucontext, cprof_record *r) {
             trace.num_frames = first;
         }
     }
-    if (trace.num_frames == -3 /* ticks_unknown_not_Java */ && !in_java_code && r->num_native > 0) {
+    if (!in_java_code && r->num_native > 0 &&
+        (trace.num_frames == -3 /* ticks_unknown_not_Java */ ||
+         /* during a GC or a safepoint AsyncGetCallTrace answers before it looks: a native stack
+          * walked to its root (thread start) with no Java caller is still a whole one */
+         ((trace.num_frames == -2 || trace.num_frames == -10) && stop.pc == 0 && r->num_native >= 3))) {
         /* A JavaThread of the JVM's own (a JIT compiler thread) that never entered Java: its
          * C++ stack is the whole story, not a failed walk. */
         uintptr_t asp, afp, apc;
