@@ -36,7 +36,8 @@ public final class FrameReader {
         try {
             return Envelope.parseFrom(plain);
         } catch (InvalidProtocolBufferException e) {
-            throw new WireException("malformed message: " + e.getMessage(), e);
+            // protobuf's own words ("invalid tag (zero)") mean nothing to the user who sees this
+            throw new WireException("malformed message of " + plain.length + " bytes ending at byte " + bytesRead + " of the stream", e);
         }
     }
 
@@ -45,7 +46,7 @@ public final class FrameReader {
         try {
             return compressed ? readCompressed() : readPlain();
         } catch (ZstdIOException e) {
-            throw new WireException("corrupt zstd stream: " + e.getMessage(), e);
+            throw new WireException("corrupt compressed stream near byte " + counting.count + " (not a cprof peer, or cut)", e);
         } finally {
             if (compressed) {
                 bytesRead = counting.count;
