@@ -1,5 +1,8 @@
 package dev.cprof.profile;
 
+import com.github.luben.zstd.Zstd;
+import com.github.luben.zstd.ZstdIOException;
+import dev.cprof.wire.Compression;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -159,6 +162,10 @@ final class InputLimits {
         }
 
         private ProfileFormatException corrupt(IOException e) {
+            if (e instanceof ZstdIOException z && z.getErrorCode() == Zstd.errFrameParameterWindowTooLarge()) {
+                return new ProfileFormatException(sourceName + ": compressed data asking for a window of over "
+                        + (1 << (Compression.MAX_FILE_WINDOW_LOG - 20)) + " MB to decompress (not a " + what + " file cprof wrote; a decompression bomb?)", e);
+            }
             return new ProfileFormatException(sourceName + ": corrupt compressed data near byte " + raw.count
                     + " (not a " + what + " file, or truncated)", e);
         }

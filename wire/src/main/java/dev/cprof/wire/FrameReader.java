@@ -1,5 +1,6 @@
 package dev.cprof.wire;
 
+import com.github.luben.zstd.Zstd;
 import com.github.luben.zstd.ZstdIOException;
 import com.github.luben.zstd.ZstdInputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
@@ -46,6 +47,9 @@ public final class FrameReader {
         try {
             return compressed ? readCompressed() : readPlain();
         } catch (ZstdIOException e) {
+            if (e.getErrorCode() == Zstd.errFrameParameterWindowTooLarge()) {
+                throw new WireException("compressed stream asking for a window over " + (1 << (Limits.MAX_ZSTD_WINDOW_LOG - 20)) + " MB; refused", e);
+            }
             throw new WireException("corrupt compressed stream near byte " + counting.count + " (not a cprof peer, or cut)", e);
         } finally {
             if (compressed) {

@@ -92,7 +92,7 @@ class FramingTest {
         assertEquals(HELLO, new FrameReader(new ByteArrayInputStream(ok), true).read());
         byte[] wide = zstdStream(Limits.MAX_ZSTD_WINDOW_LOG + 1, content.toByteArray());
         WireException e = assertThrows(WireException.class, () -> new FrameReader(new ByteArrayInputStream(wide), true).read());
-        assertTrue(e.getMessage().contains("corrupt zstd stream"), e.getMessage());
+        assertTrue(e.getMessage().contains("asking for a window over 1 MB"), e.getMessage());
         byte[] huge = zstdStream(30, content.toByteArray()); // 1 GiB window
         assertThrows(WireException.class, () -> new FrameReader(new ByteArrayInputStream(huge), true).read());
     }
