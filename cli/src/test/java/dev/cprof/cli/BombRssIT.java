@@ -34,6 +34,10 @@ class BombRssIT {
 
     /** repo/cprof (the launcher) with the built jar, the JDK running this test first on PATH. */
     private Run convert(Path input, Path output) throws Exception {
+        return convert(input, output, null);
+    }
+
+    private Run convert(Path input, Path output, String javaOpts) throws Exception {
         Path jar = CprofJarIT.jar().toAbsolutePath();
         Path launcher = jar.getParent().getParent().getParent().resolve("cprof");
         ProcessBuilder pb = new ProcessBuilder(launcher.toString(), "convert", input.toString(), "-o", output.toString())
@@ -41,7 +45,11 @@ class BombRssIT {
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD);
         Map<String, String> env = pb.environment();
         env.put("CPROF_NO_BUILD", "1");
-        env.remove("CPROF_JAVA_OPTS"); // the launcher's defaults
+        if (javaOpts == null) {
+            env.remove("CPROF_JAVA_OPTS"); // the launcher's defaults
+        } else {
+            env.put("CPROF_JAVA_OPTS", javaOpts);
+        }
         env.put("PATH", Path.of(System.getProperty("java.home"), "bin") + ":" + env.getOrDefault("PATH", "/usr/bin:/bin"));
         pb.redirectError(dir.resolve("stderr").toFile());
         Process p = pb.start(); // the launcher execs java: this pid is the JVM's
@@ -148,6 +156,22 @@ class BombRssIT {
         assertEquals(1, r.err().lines().count(), r.err());
         assertTrue(r.err().startsWith("cprof: " + f + ":1: a line longer than"), r.err());
         assertTrue(r.peakRssKb() > 0 && r.peakRssKb() < MAX_RSS_KB, "peak RSS " + (r.peakRssKb() >> 10) + " MB");
+    }
+
+    @Test
+    void aProfileLargerThanTheHeapIsOneLine() throws Exception {
+        // not a bomb: 1M distinct stacks of distinct frames, ~30 MB, read with a 48 MB heap
+        Path f = dir.resolve("big.collapsed");
+        try (OutputStream out = new java.io.BufferedOutputStream(Files.newOutputStream(f), 1 << 16)) {
+            for (int i = 0; i < 1_000_000; i++) {
+                out.write(("com.shop.Main.main;com.shop.A.f" + i + ";com.shop.B.g" + i + " 1\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            }
+        }
+        Run r = convert(f, dir.resolve("big.svg"), "-Xmx48m -XX:+UseSerialGC");
+        System.out.printf("big.collapsed with -Xmx48m: exit %d: %s", r.code(), r.err());
+        assertEquals(ExitCodes.FAILED, r.code(), r.err());
+        assertEquals(1, r.err().lines().count(), r.err());
+        assertEquals("cprof: " + f + ": out of memory reading it (a very large profile); give the JVM more with CPROF_JAVA_OPTS=-Xmx4g\n", r.err());
     }
 
     private static void writeGzipMembers(Path f, byte[] head, long zeros, int copies) throws IOException {

@@ -39,8 +39,8 @@ final class InputLimits {
 
     static ProfileFormatException tooLarge(String sourceName, long limit) {
         return new ProfileFormatException(sourceName + ": larger than " + mb(limit)
-                + " uncompressed, the limit for an input file (a decompression bomb, or a very large profile:"
-                + " raise it with CPROF_JAVA_OPTS=-D" + MAX_INPUT_PROPERTY + "=MB)");
+                + " uncompressed, the limit for an input file (a decompression bomb, or a very large profile"
+                + (limit < 2047L << 20 ? ": raise the limit with CPROF_JAVA_OPTS=-D" + MAX_INPUT_PROPERTY + "=N, in MB)" : ")"));
     }
 
     static ProfileFormatException tooManyEntries(String sourceName, String what, long max) {
