@@ -79,9 +79,8 @@ final class CprofFormat implements ProfileWriter, ProfileReader {
             throw new ProfileFormatException(sourceName + ": not a .cprof file (its first bytes are not those of one)");
         }
         head.unread(magic);
-        InputLimits.Bounded plain;
         try (InputStream z = Compression.decompressing(head)) {
-            plain = new InputLimits.Bounded(new InputLimits.Decoded(z, raw, sourceName, ".cprof"), limit, sourceName);
+            InputStream plain = new InputLimits.Bounded(new InputLimits.Decoded(z, raw, sourceName, ".cprof"), limit, sourceName);
             CodedInputStream c = CodedInputStream.newInstance(plain, 1 << 16);
             c.setSizeLimit(Integer.MAX_VALUE);
             try {
@@ -89,7 +88,7 @@ final class CprofFormat implements ProfileWriter, ProfileReader {
             } catch (InvalidProtocolBufferException e) {
                 // protobuf's own words (an "invalid tag (zero)") say nothing to a user
                 throw new ProfileFormatException(sourceName + ": not a .cprof profile (malformed data near byte "
-                        + c.getTotalBytesRead() + " of its " + (c.isAtEnd() ? "" : "uncompressed ") + "content; corrupt, or another kind of file)", e);
+                        + c.getTotalBytesRead() + " of its uncompressed content; corrupt, or another kind of file)", e);
             }
         }
     }
