@@ -37,6 +37,10 @@ final class ProfileFiles {
         }
         try (InputStream s = new BufferedInputStream(Files.newInputStream(in), 1 << 16)) {
             return f.read(s, file);
+        } catch (OutOfMemoryError e) {
+            // a profile of more distinct entries than the heap holds (bombs are refused by the
+            // readers' limits first); what was read is garbage now, so one line, not a stack trace
+            throw new CliException(file + ": out of memory reading it (a very large profile); give the JVM more with CPROF_JAVA_OPTS=-Xmx4g");
         }
     }
 }

@@ -149,7 +149,7 @@ class ConvertCommandTest {
         Path cut = dir.resolve("cut.cprof");
         Files.write(cut, Arrays.copyOf(whole, whole.length / 2));
         Cli.Result r = Cli.run("convert", cut.toString(), "-o", dir.resolve("cut.collapsed").toString());
-        assertOneLineError(r, ExitCodes.FAILED, "not a readable .cprof file");
+        assertOneLineError(r, ExitCodes.FAILED, "cut.cprof: corrupt compressed data near byte");
         assertFalse(Files.exists(dir.resolve("cut.collapsed")));
 
         Path empty = file("empty.cprof", "");

@@ -2,6 +2,7 @@ package dev.cprof.discovery;
 
 import dev.cprof.wire.FrameReader;
 import dev.cprof.wire.FrameWriter;
+import dev.cprof.wire.Limits;
 import dev.cprof.wire.proto.AttachRequest;
 import dev.cprof.wire.proto.Envelope;
 import dev.cprof.wire.proto.Error;
@@ -67,6 +68,7 @@ final class PeerConnection implements Runnable {
         try {
             socket.setSoTimeout(HANDSHAKE_TIMEOUT_MS);
             FrameReader in = new FrameReader(new BufferedInputStream(socket.getInputStream()), true);
+            in.limitMessages(Limits.MAX_HANDSHAKE_BYTES); // no one decompresses 64 MB for a stranger
             out = new FrameWriter(new BufferedOutputStream(socket.getOutputStream()), true);
             Hello hello = handshake.run(in, out);
             if (hello == null) {
@@ -74,6 +76,7 @@ final class PeerConnection implements Runnable {
                 return; // refused: not one request is read
             }
             listener.authenticated(this);
+            in.limitMessages(Limits.MAX_DECOMPRESSED_BYTES);
             socket.setSoTimeout(0);
             graceful = serve(in);
         } catch (SocketTimeoutException e) {

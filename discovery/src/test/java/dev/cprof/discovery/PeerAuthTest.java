@@ -183,6 +183,36 @@ class PeerAuthTest {
      * The refused client gets exactly one frame, AuthResult{ok=false}, then end of stream: nothing
      * revealed, neither the instance list nor a pid, service name or profile byte.
      */
+    /**
+     * Before it has authenticated, a client's message may be 64 KB at most: a Hello of 1 MB (or a
+     * few KB of zstd declaring 64 MB) is not decompressed for it, the connection is just closed.
+     */
+    @Test
+    void aHandshakeMessageOverTheLimitIsNotReadForAStranger() throws Exception {
+        CountingConnector agents = new CountingConnector((pid, s) -> {
+            throw new IOException("refused clients must never reach the agent");
+        });
+        try (PeerServer server = server(PeerSecurity.token(TOKEN), agents)) {
+            try (Raw raw = new Raw(server.port())) {
+                raw.out.write(Envelope.newBuilder().setHello(Hello.newBuilder().setProtocolVersion(Limits.PROTOCOL_VERSION)
+                        .setUser("m".repeat(1 << 20))).build());
+                Envelope reply;
+                try {
+                    reply = raw.in.read();
+                } catch (IOException closed) {
+                    reply = null; // reset: the peer closed with our bytes unread
+                }
+                assertNull(reply, "no challenge for a 1 MB Hello: " + reply);
+            }
+            // a normal client still gets through the same server
+            try (Raw raw = new Raw(server.port())) {
+                raw.hello("alice");
+                assertTrue(raw.in.readRequired().hasChallenge());
+            }
+        }
+        assertEquals(0, agents.opened.get());
+    }
+
     private static void assertRefusedAndClosed(Raw raw) throws IOException {
         Envelope e = raw.in.readRequired();
         assertTrue(e.hasAuthResult() && !e.getAuthResult().getOk(), "expected a refusal, got " + e);

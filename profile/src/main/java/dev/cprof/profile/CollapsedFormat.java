@@ -4,11 +4,11 @@ import dev.cprof.wire.proto.EventType;
 import dev.cprof.wire.proto.FrameKind;
 import dev.cprof.wire.proto.FrameType;
 import dev.cprof.wire.proto.InstanceInfo;
-import java.io.BufferedReader;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
+import java.io.Reader;
 import java.io.OutputStream;
 import java.io.OutputStreamWriter;
 import java.io.Writer;
@@ -96,12 +96,12 @@ final class CollapsedFormat implements ProfileWriter, ProfileReader {
     public Profile read(InputStream in, String sourceName) throws IOException {
         Profile profile = new Profile();
         int instance = profile.addInstance(InstanceInfo.newBuilder().setService(sourceName).build());
-        BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8), 1 << 16);
+        Lines r = new Lines(new InputStreamReader(in, StandardCharsets.UTF_8));
         List<Integer> stack = new ArrayList<>();
         int[] frames = new int[64];
         String text;
         int lineNo = 0;
-        while ((text = r.readLine()) != null) {
+        while ((text = r.next(sourceName, lineNo + 1)) != null) {
             lineNo++;
             if (text.isBlank()) {
                 continue;
@@ -145,6 +145,58 @@ final class CollapsedFormat implements ProfileWriter, ProfileReader {
         }
         profile.declareEvent(EventType.CPU);
         return profile;
+    }
+
+    /**
+     * BufferedReader.readLine, but a line longer than {@link InputLimits#MAX_LINE_CHARS} is refused
+     * as it grows: a file of one endless line must not be buffered whole.
+     */
+    private static final class Lines {
+        private final Reader in;
+        private final char[] buf = new char[1 << 16];
+        private final StringBuilder line = new StringBuilder();
+        private int pos;
+        private int end;
+        private boolean skipLf;
+
+        Lines(Reader in) {
+            this.in = in;
+        }
+
+        String next(String sourceName, int lineNo) throws IOException {
+            line.setLength(0);
+            while (true) {
+                if (pos == end) {
+                    end = in.read(buf, 0, buf.length);
+                    pos = 0;
+                    if (end <= 0) {
+                        end = 0;
+                        return line.length() > 0 ? line.toString() : null;
+                    }
+                }
+                if (skipLf) {
+                    skipLf = false;
+                    if (buf[pos] == '\n') {
+                        pos++;
+                        continue;
+                    }
+                }
+                int start = pos;
+                while (pos < end && buf[pos] != '\n' && buf[pos] != '\r') {
+                    pos++;
+                }
+                if (line.length() + (pos - start) > InputLimits.MAX_LINE_CHARS) {
+                    throw new ProfileFormatException(sourceName + ":" + lineNo + ": a line longer than "
+                            + (InputLimits.MAX_LINE_CHARS >> 20) + "M characters (not a collapsed stack file?)");
+                }
+                line.append(buf, start, pos - start);
+                if (pos < end) {
+                    skipLf = buf[pos] == '\r';
+                    pos++;
+                    return line.toString();
+                }
+            }
+        }
     }
 
     private static final String[] SUFFIXES = {"_[0]", "_[1]", "_[j]", "_[i]", "_[k]", "_[n]", "_[py]"};

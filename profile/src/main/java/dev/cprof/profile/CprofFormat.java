@@ -1,8 +1,10 @@
 package dev.cprof.profile;
 
+import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.WireFormat;
 import dev.cprof.wire.Compression;
-import dev.cprof.wire.WireException;
+import dev.cprof.wire.proto.Dropped;
 import dev.cprof.wire.proto.EventDesc;
 import dev.cprof.wire.proto.EventType;
 import dev.cprof.wire.proto.Frame;
@@ -12,6 +14,8 @@ import dev.cprof.wire.proto.Value;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.PushbackInputStream;
+import java.nio.charset.StandardCharsets;
 
 /**
  * The lossless format: one zstd frame holding a {@code cprof.v1.Profile} message with the
@@ -19,8 +23,6 @@ import java.io.OutputStream;
  */
 final class CprofFormat implements ProfileWriter, ProfileReader {
     static final int FORMAT_VERSION = 1;
-    /** Files are read whole; this bounds what a corrupt or hostile header can make us allocate. */
-    static final int MAX_FILE_BYTES = 1 << 30;
 
     @Override
     public void write(Profile p, OutputStream out, WriteOptions options) throws IOException {
@@ -55,61 +57,209 @@ final class CprofFormat implements ProfileWriter, ProfileReader {
 
     @Override
     public Profile read(InputStream in, String sourceName) throws IOException {
-        byte[] compressed = in.readNBytes(MAX_FILE_BYTES);
-        dev.cprof.wire.proto.Profile m;
-        try {
-            m = dev.cprof.wire.proto.Profile.parseFrom(Compression.decompress(compressed, MAX_FILE_BYTES));
-        } catch (WireException e) {
-            throw new ProfileFormatException(sourceName + ": not a readable .cprof file (truncated or corrupt: " + e.getMessage() + ")", e);
-        } catch (InvalidProtocolBufferException e) {
-            throw new ProfileFormatException(sourceName + ": not a readable .cprof file (bad profile message: " + e.getMessage() + ")", e);
+        return read(in, sourceName, InputLimits.maxInputBytes());
+    }
+
+    /**
+     * Decodes while it decompresses: the message is never held whole, each entry goes into the
+     * profile's tables as it arrives (strings, frames and nodes interned, values summed), so a
+     * file of repeated entries costs what its distinct entries cost, and the uncompressed bytes
+     * are counted against {@code limit} as they come. Entries are expected in field order (every
+     * protobuf writer, ours included, writes them so): a reference to a later entry is refused.
+     */
+    Profile read(InputStream in, String sourceName, long limit) throws IOException {
+        InputLimits.Counting raw = new InputLimits.Counting(in);
+        PushbackInputStream head = new PushbackInputStream(raw, 4);
+        byte[] magic = head.readNBytes(4);
+        if (magic.length == 0) {
+            throw new ProfileFormatException(sourceName + ": empty file, not a .cprof profile");
         }
-        if (m.getFormatVersion() != FORMAT_VERSION) {
-            throw new ProfileFormatException(sourceName + ": .cprof format version " + m.getFormatVersion() + " is not supported (this cprof reads " + FORMAT_VERSION + ")");
+        if (magic.length < 4 || (magic[0] & 0xff) != 0x28 || (magic[1] & 0xff) != 0xb5 || (magic[2] & 0xff) != 0x2f
+                || (magic[3] & 0xff) != 0xfd) {
+            throw new ProfileFormatException(sourceName + ": not a .cprof file (its first bytes are not those of one)");
         }
+        head.unread(magic);
+        try (InputStream z = Compression.decompressing(head)) {
+            InputStream plain = new InputLimits.Bounded(new InputLimits.Decoded(z, raw, sourceName, ".cprof"), limit, sourceName);
+            CodedInputStream c = CodedInputStream.newInstance(plain, 1 << 16);
+            c.setSizeLimit(Integer.MAX_VALUE);
+            try {
+                return decode(c, sourceName);
+            } catch (InvalidProtocolBufferException e) {
+                // protobuf's own words (an "invalid tag (zero)") say nothing to a user
+                throw new ProfileFormatException(sourceName + ": not a .cprof profile (malformed data near byte "
+                        + c.getTotalBytesRead() + " of its uncompressed content; corrupt, or another kind of file)", e);
+            }
+        }
+    }
+
+    private static Profile decode(CodedInputStream c, String sourceName) throws IOException {
         Profile p = new Profile();
-        int[] stringMap = new int[m.getStringsCount()];
-        for (int i = 0; i < stringMap.length; i++) {
-            stringMap[i] = p.strings.intern(m.getStrings(i));
-        }
-        int[] frameMap = new int[m.getFramesCount()];
-        for (int f = 0; f < frameMap.length; f++) {
-            Frame fr = m.getFrames(f);
-            frameMap[f] = p.frames.intern(lookup(stringMap, fr.getName(), "string", sourceName), fr.getKind(), fr.getType(), fr.getLine());
-        }
-        int[] nodeMap = new int[m.getNodesCount() + 1];
-        for (int n = 0; n < m.getNodesCount(); n++) {
-            Node node = m.getNodes(n);
-            if (node.getParent() > n) {
-                throw new ProfileFormatException(sourceName + ": node " + (n + 1) + " refers to a later parent " + node.getParent());
+        IntList stringMap = new IntList();
+        IntList frameMap = new IntList();
+        IntList nodeMap = new IntList();
+        nodeMap.add(StackTree.ROOT);
+        int instances = 0;
+        long[] scratch = new long[5];
+        int version = 0;
+        boolean checked = false;
+        for (int tag; (tag = c.readTag()) != 0; ) {
+            int field = WireFormat.getTagFieldNumber(tag);
+            boolean scalar = field == 1 || field == 8 || field == 9;
+            if (field <= 11 && WireFormat.getTagWireType(tag) != (scalar ? WireFormat.WIRETYPE_VARINT : WireFormat.WIRETYPE_LENGTH_DELIMITED)) {
+                throw new InvalidProtocolBufferException("wire type");
             }
-            nodeMap[n + 1] = p.tree.child(nodeMap[node.getParent()], lookup(frameMap, node.getFrame(), "frame", sourceName));
-        }
-        for (InstanceInfo i : m.getInstancesList()) {
-            p.addInstance(i);
-        }
-        for (EventDesc e : m.getEventsList()) {
-            if (!Events.known(e.getTypeValue())) {
-                throw new ProfileFormatException(sourceName + ": declares event type " + e.getTypeValue() + ", unknown to this cprof");
+            if (field == 1) {
+                version = (int) c.readUInt32();
+                continue;
             }
-            p.declareEvent(e.getType());
-        }
-        for (Value v : m.getValuesList()) {
-            if (v.getInstance() < 0 || v.getInstance() >= Math.max(1, m.getInstancesCount()) || !Events.known(v.getEventValue())) {
-                throw new ProfileFormatException(sourceName + ": a value refers to an unknown instance or event");
+            if (!checked) {
+                checkVersion(version, sourceName);
+                checked = true;
             }
-            p.addValue(lookup(nodeMap, v.getNode(), "node", sourceName), v.getInstance(), v.getEvent(), v.getCount(), v.getWeight());
+            switch (field) {
+                case 2 -> {
+                    String s = new String(element(c, sourceName), StandardCharsets.UTF_8);
+                    stringMap.add(p.strings.intern(s), "strings", sourceName);
+                }
+                case 3 -> {
+                    Frame fr = Frame.parseFrom(element(c, sourceName));
+                    frameMap.add(p.frames.intern(lookup(stringMap, fr.getName(), "string", sourceName), fr.getKind(), fr.getType(), fr.getLine()),
+                            "frames", sourceName);
+                }
+                case 4 -> {
+                    EventDesc e = EventDesc.parseFrom(element(c, sourceName));
+                    if (!Events.known(e.getTypeValue())) {
+                        throw new ProfileFormatException(sourceName + ": declares event type " + e.getTypeValue() + ", unknown to this cprof");
+                    }
+                    p.declareEvent(e.getType());
+                }
+                case 5 -> {
+                    if (instances == InputLimits.MAX_INSTANCES) {
+                        throw InputLimits.tooManyEntries(sourceName, "instances", InputLimits.MAX_INSTANCES);
+                    }
+                    p.addInstance(InstanceInfo.parseFrom(element(c, sourceName)));
+                    instances++;
+                }
+                case 6 -> {
+                    // nodes and values are the bulk of a file: decoded in place, no object each
+                    long[] node = varints(c, scratch, 2, sourceName);
+                    int n = nodeMap.size() - 1;
+                    if (node[0] > n) {
+                        throw new ProfileFormatException(sourceName + ": node " + (n + 1) + " refers to a later parent " + node[0]);
+                    }
+                    nodeMap.add(p.tree.child(nodeMap.get((int) node[0]), lookup(frameMap, (int) node[1], "frame", sourceName)),
+                            "nodes", sourceName);
+                }
+                case 7 -> {
+                    long[] v = varints(c, scratch, 5, sourceName); // node, instance, event, count, weight
+                    if (v[1] >= Math.max(1, instances) || v[2] > Integer.MAX_VALUE || !Events.known((int) v[2])) {
+                        throw new ProfileFormatException(sourceName + ": a value refers to an unknown instance or event");
+                    }
+                    p.addValue(lookup(nodeMap, (int) Math.min(v[0], Integer.MAX_VALUE), "node", sourceName), (int) v[1],
+                            EventType.forNumber((int) v[2]), v[3], v[4]);
+                }
+                case 8, 9 -> {
+                    long t = c.readUInt64();
+                    p.coverTime(field == 8 ? t : 0, field == 9 ? t : 0);
+                }
+                case 10 -> p.addDropped(Dropped.parseFrom(element(c, sourceName)));
+                case 11 -> {
+                    CodedInputStream e = CodedInputStream.newInstance(element(c, sourceName));
+                    String key = "";
+                    String value = "";
+                    for (int t; (t = e.readTag()) != 0; ) {
+                        switch (WireFormat.getTagFieldNumber(t)) {
+                            case 1 -> key = e.readStringRequireUtf8();
+                            case 2 -> value = e.readStringRequireUtf8();
+                            default -> e.skipField(t);
+                        }
+                    }
+                    p.metadata().put(key, value);
+                }
+                default -> c.skipField(tag); // skipped as it streams by, never kept
+            }
         }
-        p.coverTime(m.getStartTimeNs(), m.getEndTimeNs());
-        p.addDropped(m.getDropped());
-        p.metadata().putAll(m.getMetadataMap());
+        checkVersion(version, sourceName);
         return p;
     }
 
-    private static int lookup(int[] map, int id, String what, String sourceName) throws ProfileFormatException {
-        if (id < 0 || id >= map.length) {
+    private static void checkVersion(int version, String sourceName) throws ProfileFormatException {
+        if (version != FORMAT_VERSION) {
+            throw new ProfileFormatException(sourceName + ": .cprof format version " + version + " is not supported (this cprof reads " + FORMAT_VERSION + ")");
+        }
+    }
+
+    /**
+     * The varint fields 1..n of a sub-message of varints only, read in place (uint32 fields
+     * are masked to 32 bits as protobuf does); other fields are skipped.
+     */
+    private static long[] varints(CodedInputStream c, long[] out, int n, String sourceName) throws IOException {
+        int length = c.readRawVarint32();
+        if (length < 0 || length > InputLimits.MAX_ELEMENT_BYTES) {
+            throw InputLimits.elementTooLarge(sourceName, length & 0xffffffffL, InputLimits.MAX_ELEMENT_BYTES);
+        }
+        java.util.Arrays.fill(out, 0);
+        int old = c.pushLimit(length);
+        for (int t; (t = c.readTag()) != 0; ) {
+            int f = WireFormat.getTagFieldNumber(t);
+            if (f >= 1 && f <= n && WireFormat.getTagWireType(t) == WireFormat.WIRETYPE_VARINT) {
+                long v = c.readRawVarint64();
+                out[f - 1] = f <= 3 ? v & 0xffffffffL : v;
+            } else {
+                c.skipField(t);
+            }
+        }
+        c.popLimit(old);
+        return out;
+    }
+
+    /** One length-delimited entry, refused over the limit before anything is allocated for it. */
+    private static byte[] element(CodedInputStream c, String sourceName) throws IOException {
+        int length = c.readRawVarint32();
+        if (length < 0 || length > InputLimits.MAX_ELEMENT_BYTES) {
+            throw InputLimits.elementTooLarge(sourceName, length & 0xffffffffL, InputLimits.MAX_ELEMENT_BYTES);
+        }
+        return c.readRawBytes(length); // from a stream: read in chunks as they arrive, not allocated from the length
+    }
+
+    private static int lookup(IntList map, int id, String what, String sourceName) throws ProfileFormatException {
+        if (id < 0 || id >= map.size()) {
             throw new ProfileFormatException(sourceName + ": refers to unknown " + what + " " + id);
         }
-        return map[id];
+        return map.get(id);
+    }
+
+    /** A growing int array in pages (no copy on growth), bounded by {@link InputLimits#MAX_TABLE_ENTRIES}. */
+    static final class IntList {
+        private static final int PAGE = 1 << 16;
+        private int[][] pages = new int[16][];
+        private int size;
+
+        void add(int v) {
+            int page = size / PAGE;
+            if (page == pages.length) {
+                pages = java.util.Arrays.copyOf(pages, page * 2);
+            }
+            if (pages[page] == null) {
+                pages[page] = new int[PAGE];
+            }
+            pages[page][size++ % PAGE] = v;
+        }
+
+        void add(int v, String what, String sourceName) throws ProfileFormatException {
+            if (size > InputLimits.MAX_TABLE_ENTRIES) {
+                throw InputLimits.tooManyEntries(sourceName, what, InputLimits.MAX_TABLE_ENTRIES);
+            }
+            add(v);
+        }
+
+        int get(int i) {
+            return pages[i / PAGE][i % PAGE];
+        }
+
+        int size() {
+            return size;
+        }
     }
 }

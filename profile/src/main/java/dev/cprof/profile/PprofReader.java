@@ -18,7 +18,6 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.zip.GZIPInputStream;
-import java.util.zip.ZipException;
 
 /**
  * Reads pprof profiles (gzip-compressed or plain {@code profile.proto}), as {@link PprofWriter}
@@ -31,12 +30,27 @@ import java.util.zip.ZipException;
  * type ({@link PprofWriter#typeSuffix}), the comments the lost and unwalked sample counts.
  */
 final class PprofReader implements ProfileReader {
-    static final int MAX_BYTES = CprofFormat.MAX_FILE_BYTES;
+    /** Deepest sample, in frames (after inlined lines are expanded). */
+    static final int MAX_STACK_DEPTH = 1 << 20;
+    /** Most entries of the location, function and mapping tables; each is an object of its own. */
+    static final int MAX_LOCATIONS = 1 << 20;
+    static final int MAX_COMMENTS = 1 << 16;
     private static final Pattern INSTANCE = Pattern.compile("(.*):(\\d{1,10})(?: (.*))?");
 
     private static final class Loc {
         long mapping;
         final List<long[]> lines = new ArrayList<>(1); // {function id, line}
+    }
+
+    private final long limit;
+
+    PprofReader() {
+        this(-1);
+    }
+
+    /** A reader with its own limit on the uncompressed bytes (tests); -1: the configured one. */
+    PprofReader(long limit) {
+        this.limit = limit;
     }
 
     private static final class Sample {
@@ -47,11 +61,14 @@ final class PprofReader implements ProfileReader {
 
     @Override
     public Profile read(InputStream in, String sourceName) throws IOException {
-        byte[] data = readAll(in, sourceName);
+        // Decoded as it decompresses, never held whole: samples and locations are kept as their
+        // own bytes (they can only be resolved once the string table, which comes last, is read),
+        // everything else as it arrives; unknown fields are skipped as they stream by.
+        CodedInputStream c = open(in, sourceName, limit >= 0 ? limit : InputLimits.maxInputBytes());
         List<long[]> sampleTypes = new ArrayList<>();
-        List<Sample> samples = new ArrayList<>();
+        ByteChunks samples = new ByteChunks();
         Map<Long, Long> mappingFile = new HashMap<>();
-        Map<Long, Loc> locations = new HashMap<>();
+        Map<Long, byte[]> locations = new HashMap<>();
         Map<Long, long[]> functions = new HashMap<>(); // id -> {name, system name}
         List<String> strings = new ArrayList<>();
         List<Long> comments = new ArrayList<>();
@@ -59,14 +76,18 @@ final class PprofReader implements ProfileReader {
         long durationNanos = 0;
         long defaultType = 0;
         try {
-            CodedInputStream c = CodedInputStream.newInstance(data);
-            c.setSizeLimit(Integer.MAX_VALUE);
             for (int tag; (tag = c.readTag()) != 0; ) {
                 switch (WireFormat.getTagFieldNumber(tag)) {
-                    case PprofWriter.P_SAMPLE_TYPE -> sampleTypes.add(valueType(c.readBytes().newCodedInput()));
-                    case PprofWriter.P_SAMPLE -> samples.add(sample(c.readBytes().newCodedInput()));
+                    case PprofWriter.P_SAMPLE_TYPE -> {
+                        sampleTypes.add(valueType(element(c, sourceName)));
+                        bound(sampleTypes.size(), MAX_COMMENTS, "sample types", sourceName);
+                    }
+                    case PprofWriter.P_SAMPLE -> {
+                        samples.add(elementBytes(c, sourceName));
+                        bound(samples.count(), InputLimits.MAX_TABLE_ENTRIES, "samples", sourceName);
+                    }
                     case PprofWriter.P_MAPPING -> {
-                        CodedInputStream m = c.readBytes().newCodedInput();
+                        CodedInputStream m = element(c, sourceName);
                         long id = 0;
                         long file = 0;
                         for (int t; (t = m.readTag()) != 0; ) {
@@ -77,23 +98,15 @@ final class PprofReader implements ProfileReader {
                             }
                         }
                         mappingFile.put(id, file);
+                        bound(mappingFile.size(), MAX_LOCATIONS, "mappings", sourceName);
                     }
                     case PprofWriter.P_LOCATION -> {
-                        CodedInputStream m = c.readBytes().newCodedInput();
-                        long id = 0;
-                        Loc loc = new Loc();
-                        for (int t; (t = m.readTag()) != 0; ) {
-                            switch (WireFormat.getTagFieldNumber(t)) {
-                                case PprofWriter.LOC_ID -> id = m.readUInt64();
-                                case PprofWriter.LOC_MAPPING_ID -> loc.mapping = m.readUInt64();
-                                case PprofWriter.LOC_LINE -> loc.lines.add(line(m.readBytes().newCodedInput()));
-                                default -> m.skipField(t);
-                            }
-                        }
-                        locations.put(id, loc);
+                        byte[] raw = elementBytes(c, sourceName);
+                        locations.put(locationId(raw), raw);
+                        bound(locations.size(), MAX_LOCATIONS, "locations", sourceName);
                     }
                     case PprofWriter.P_FUNCTION -> {
-                        CodedInputStream m = c.readBytes().newCodedInput();
+                        CodedInputStream m = element(c, sourceName);
                         long id = 0;
                         long[] f = new long[2];
                         for (int t; (t = m.readTag()) != 0; ) {
@@ -105,26 +118,33 @@ final class PprofReader implements ProfileReader {
                             }
                         }
                         functions.put(id, f);
+                        bound(functions.size(), MAX_LOCATIONS, "functions", sourceName);
                     }
-                    case PprofWriter.P_STRING_TABLE -> strings.add(c.readStringRequireUtf8());
+                    case PprofWriter.P_STRING_TABLE -> {
+                        String text = new String(elementBytes(c, sourceName), java.nio.charset.StandardCharsets.UTF_8);
+                        strings.add(text.isEmpty() ? "" : text);
+                        bound(strings.size(), InputLimits.MAX_TABLE_ENTRIES, "strings", sourceName);
+                    }
                     case PprofWriter.P_TIME_NANOS -> timeNanos = c.readInt64();
                     case PprofWriter.P_DURATION_NANOS -> durationNanos = c.readInt64();
                     case PprofWriter.P_COMMENT -> {
                         if (WireFormat.getTagWireType(tag) == WireFormat.WIRETYPE_LENGTH_DELIMITED) {
-                            CodedInputStream m = c.readBytes().newCodedInput();
+                            CodedInputStream m = element(c, sourceName);
                             while (!m.isAtEnd()) {
                                 comments.add(m.readInt64());
+                                bound(comments.size(), MAX_COMMENTS, "comments", sourceName);
                             }
                         } else {
                             comments.add(c.readInt64());
+                            bound(comments.size(), MAX_COMMENTS, "comments", sourceName);
                         }
                     }
                     case PprofWriter.P_DEFAULT_SAMPLE_TYPE -> defaultType = c.readInt64();
-                    default -> c.skipField(tag);
+                    default -> c.skipField(tag); // skipped as it streams by, never kept
                 }
             }
         } catch (InvalidProtocolBufferException e) {
-            throw new ProfileFormatException(sourceName + ": not a readable pprof profile (" + e.getMessage() + ")", e);
+            throw malformed(sourceName, c, e);
         }
         if (strings.isEmpty() || !strings.get(0).isEmpty()) {
             throw new ProfileFormatException(sourceName + ": not a pprof profile (its string table does not start with \"\")");
@@ -163,7 +183,13 @@ final class PprofReader implements ProfileReader {
         Map<Long, Integer> instanceOf = new HashMap<>();
         Map<Long, int[]> frameCache = new HashMap<>();
         int[] stack = new int[64];
-        for (Sample sample : samples) {
+        for (ByteChunks.Reader r = samples.reader(); r.hasNext(); ) {
+            Sample sample;
+            try {
+                sample = sample(CodedInputStream.newInstance(r.next()));
+            } catch (InvalidProtocolBufferException e) {
+                throw new ProfileFormatException(sourceName + ": not a readable pprof profile (a malformed sample)", e);
+            }
             if (sample.values.length != n) {
                 throw new ProfileFormatException(sourceName + ": a sample has " + sample.values.length + " values for " + n + " sample types");
             }
@@ -183,8 +209,11 @@ final class PprofReader implements ProfileReader {
                 long locId = sample.locations[i];
                 int[] frames = frameCache.get(locId);
                 if (frames == null) {
-                    frames = frames(p, locations.get(locId), locId, functions, mappingFile, s);
+                    frames = frames(p, location(locations.get(locId), sourceName), locId, functions, mappingFile, s);
                     frameCache.put(locId, frames);
+                }
+                if (depth + frames.length > MAX_STACK_DEPTH) {
+                    throw new ProfileFormatException(sourceName + ": a sample deeper than " + MAX_STACK_DEPTH + " frames (corrupt?)");
                 }
                 if (depth + frames.length > stack.length) {
                     stack = java.util.Arrays.copyOf(stack, Math.max(stack.length * 2, depth + frames.length));
@@ -212,8 +241,8 @@ final class PprofReader implements ProfileReader {
         if (timeNanos > 0) {
             p.coverTime(timeNanos, timeNanos + Math.max(0, durationNanos));
         }
-        for (long c : comments) {
-            String text = s.get(c);
+        for (long comment : comments) {
+            String text = s.get(comment);
             int eq = text.indexOf('=');
             if (!readDropped(p, text) && eq > 0) {
                 p.metadata().put(text.substring(0, eq), text.substring(eq + 1));
@@ -386,23 +415,87 @@ final class PprofReader implements ProfileReader {
         return s;
     }
 
-    private static byte[] readAll(InputStream in, String sourceName) throws IOException {
-        BufferedInputStream b = new BufferedInputStream(in);
+    /** The uncompressed protobuf, gunzipped if it is gzip, counted against {@code limit} as it arrives. */
+    private static CodedInputStream open(InputStream in, String sourceName, long limit) throws IOException {
+        InputLimits.Counting raw = new InputLimits.Counting(in);
+        BufferedInputStream b = new BufferedInputStream(raw, 1 << 16);
         b.mark(2);
         int m1 = b.read();
         int m2 = b.read();
         b.reset();
-        byte[] data;
+        if (m1 < 0) {
+            throw new ProfileFormatException(sourceName + ": empty file, not a pprof profile");
+        }
+        InputStream body = b;
+        if (m1 == 0x1f && m2 == 0x8b) {
+            try {
+                body = new InputLimits.Decoded(new GZIPInputStream(b, 1 << 16), raw, sourceName, "pprof");
+            } catch (IOException e) {
+                throw new ProfileFormatException(sourceName + ": corrupt gzip header (not a pprof file, or truncated)", e);
+            }
+        }
+        CodedInputStream c = CodedInputStream.newInstance(new InputLimits.Bounded(body, limit, sourceName), 1 << 16);
+        c.setSizeLimit(Integer.MAX_VALUE);
+        return c;
+    }
+
+    private static ProfileFormatException malformed(String sourceName, CodedInputStream c, Exception e) {
+        // protobuf's own words ("invalid tag (zero)", "invalid wire type") say nothing to a user
+        return new ProfileFormatException(sourceName + ": not a pprof profile (malformed data near byte " + c.getTotalBytesRead()
+                + " of its uncompressed content; corrupt, or another kind of file)", e);
+    }
+
+    private static void bound(long size, long max, String what, String sourceName) throws ProfileFormatException {
+        if (size > max) {
+            throw InputLimits.tooManyEntries(sourceName, what, max);
+        }
+    }
+
+    /** One length-delimited entry, refused over the limit before anything is allocated for it. */
+    private static byte[] elementBytes(CodedInputStream c, String sourceName) throws IOException {
+        int length = c.readRawVarint32();
+        if (length < 0 || length > InputLimits.MAX_PPROF_ELEMENT_BYTES) {
+            throw InputLimits.elementTooLarge(sourceName, length & 0xffffffffL, InputLimits.MAX_PPROF_ELEMENT_BYTES);
+        }
+        return c.readRawBytes(length);
+    }
+
+    private static CodedInputStream element(CodedInputStream c, String sourceName) throws IOException {
+        return CodedInputStream.newInstance(elementBytes(c, sourceName));
+    }
+
+    private static long locationId(byte[] raw) throws IOException {
+        CodedInputStream m = CodedInputStream.newInstance(raw);
+        long id = 0;
+        for (int t; (t = m.readTag()) != 0; ) {
+            if (WireFormat.getTagFieldNumber(t) == PprofWriter.LOC_ID) {
+                id = m.readUInt64();
+            } else {
+                m.skipField(t);
+            }
+        }
+        return id;
+    }
+
+    /** A location decoded from its bytes when a sample first uses it. */
+    private static Loc location(byte[] raw, String sourceName) throws IOException {
+        if (raw == null) {
+            return null;
+        }
+        CodedInputStream m = CodedInputStream.newInstance(raw);
+        Loc loc = new Loc();
         try {
-            InputStream body = m1 == 0x1f && m2 == 0x8b ? new GZIPInputStream(b, 1 << 16) : b;
-            data = body.readNBytes(MAX_BYTES + 1);
-        } catch (ZipException | java.io.EOFException e) {
-            throw new ProfileFormatException(sourceName + ": not a readable pprof profile (corrupt or truncated gzip: " + e.getMessage() + ")", e);
+            for (int t; (t = m.readTag()) != 0; ) {
+                switch (WireFormat.getTagFieldNumber(t)) {
+                    case PprofWriter.LOC_MAPPING_ID -> loc.mapping = m.readUInt64();
+                    case PprofWriter.LOC_LINE -> loc.lines.add(line(m.readBytes().newCodedInput()));
+                    default -> m.skipField(t);
+                }
+            }
+        } catch (InvalidProtocolBufferException e) {
+            throw new ProfileFormatException(sourceName + ": not a readable pprof profile (a malformed location)", e);
         }
-        if (data.length > MAX_BYTES) {
-            throw new ProfileFormatException(sourceName + ": pprof profile larger than " + (MAX_BYTES >> 20) + " MB uncompressed");
-        }
-        return data;
+        return loc;
     }
 
     /** The string table with range checks. */

@@ -59,15 +59,19 @@ class CprofFormatTest {
     @Test
     void truncatedFileIsAClearError() throws IOException {
         byte[] whole = bytes(sample());
-        for (int cut : new int[] {0, 3, whole.length / 2, whole.length - 1}) {
+        String[] expected = {"x.cprof: empty file", "x.cprof: not a .cprof file", "x.cprof: corrupt compressed data near byte",
+            "x.cprof: corrupt compressed data near byte"};
+        int[] cuts = {0, 3, whole.length / 2, whole.length - 1};
+        for (int i = 0; i < cuts.length; i++) {
+            int cut = cuts[i];
             ProfileFormatException e = assertThrows(ProfileFormatException.class, () -> parse(Arrays.copyOf(whole, cut)));
-            assertTrue(e.getMessage().startsWith("x.cprof: not a readable .cprof file"), e.getMessage());
+            assertTrue(e.getMessage().startsWith(expected[i]), e.getMessage());
         }
     }
 
     @Test
     void otherFileIsAClearError() {
         ProfileFormatException e = assertThrows(ProfileFormatException.class, () -> parse("a;b 1\n".getBytes()));
-        assertTrue(e.getMessage().contains("not a readable .cprof file"), e.getMessage());
+        assertTrue(e.getMessage().startsWith("x.cprof: not a .cprof file"), e.getMessage());
     }
 }

@@ -6,6 +6,8 @@ import com.github.luben.zstd.ZstdIOException;
 import com.github.luben.zstd.ZstdInputStreamNoFinalizer;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.util.Arrays;
 
 /**
  * zstd of one self-contained blob (the .cprof file), with the decompressed size bounded before
@@ -28,39 +30,69 @@ public final class Compression {
      * Decompresses one zstd frame whose header must declare its content size, and refuses
      * sizes above {@code limit}. The output grows with what really decompresses, not with the
      * declared size: a 100-byte file declaring 1 GiB must not make us allocate 1 GiB.
+     * Messages describe the data, not zstd-jni's internals.
      */
     public static byte[] decompress(byte[] compressed, int limit) throws WireException {
         long size;
         try {
             size = Zstd.getFrameContentSize(compressed);
         } catch (RuntimeException e) {
-            throw new WireException("corrupt zstd frame: " + e.getMessage(), e);
+            throw new WireException("corrupt compressed data: not a zstd frame", e);
         }
         if (size == CONTENTSIZE_UNKNOWN) {
-            throw new WireException("zstd frame does not declare its size; refused");
+            throw new WireException("compressed data does not declare its size; refused");
         }
         if (size < 0) {
-            throw new WireException("corrupt zstd frame: bad header");
+            throw new WireException("corrupt compressed data: not a zstd frame");
         }
         if (size > limit) {
-            throw new WireException("zstd frame would decompress to " + size + " bytes, over the limit of " + limit);
+            throw new WireException("compressed data would decompress to " + size + " bytes, over the limit of " + limit);
         }
-        byte[] out;
         // No finalizer: a finalizable stream keeps its 128 KB buffer until the finalizer thread
         // gets to it, and reading many files fast then runs out of heap (found by fuzzing).
-        try (ZstdInputStreamNoFinalizer in = new ZstdInputStreamNoFinalizer(new ByteArrayInputStream(compressed))) {
-            out = in.readNBytes((int) size);
-            if (out.length == size && in.read() >= 0) {
-                throw new WireException("zstd frame decompresses to more than the " + size + " bytes its header said");
+        ByteArrayInputStream source = new ByteArrayInputStream(compressed);
+        byte[] out = new byte[(int) Math.min(size, 1 << 16)];
+        int n = 0;
+        try (ZstdInputStreamNoFinalizer in = new ZstdInputStreamNoFinalizer(source)) {
+            in.setLongMax(MAX_FILE_WINDOW_LOG);
+            while (true) {
+                if (n == out.length) {
+                    if (n == size) {
+                        if (in.read() >= 0) {
+                            throw new WireException("compressed data decompresses to more than the " + size + " bytes its header said");
+                        }
+                        break;
+                    }
+                    // grow with what arrives, never past the declared size
+                    out = Arrays.copyOf(out, (int) Math.min(size, (long) n * 2));
+                }
+                int k = in.read(out, n, out.length - n);
+                if (k < 0) {
+                    break;
+                }
+                n += k;
             }
         } catch (ZstdIOException | ZstdException e) {
-            throw new WireException("corrupt zstd frame: " + e.getMessage(), e);
+            throw new WireException("corrupt compressed data near byte " + (compressed.length - source.available()), e);
         } catch (IOException e) {
-            throw new WireException("corrupt zstd frame: " + e, e);
+            throw new WireException("corrupt or truncated compressed data near byte " + (compressed.length - source.available()), e);
         }
-        if (out.length != size) {
-            throw new WireException("zstd frame decompressed to " + out.length + " bytes, header said " + size);
+        if (n != size) {
+            throw new WireException("compressed data ends after " + n + " of the " + size + " bytes its header declared (truncated)");
         }
         return out;
     }
+
+    /**
+     * A zstd stream over {@code compressed}, for readers that decode while they decompress and
+     * count what comes out; the window it may ask for is bounded (2^{@value #MAX_FILE_WINDOW_LOG}).
+     */
+    public static InputStream decompressing(InputStream compressed) throws IOException {
+        ZstdInputStreamNoFinalizer in = new ZstdInputStreamNoFinalizer(compressed);
+        in.setLongMax(MAX_FILE_WINDOW_LOG);
+        return in;
+    }
+
+    /** Largest zstd window of a file (16 MiB); ours use 2^21 at most (level 3). */
+    public static final int MAX_FILE_WINDOW_LOG = 24;
 }

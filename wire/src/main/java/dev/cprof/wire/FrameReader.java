@@ -1,5 +1,6 @@
 package dev.cprof.wire;
 
+import com.github.luben.zstd.Zstd;
 import com.github.luben.zstd.ZstdIOException;
 import com.github.luben.zstd.ZstdInputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
@@ -8,6 +9,7 @@ import java.io.EOFException;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.Arrays;
 
 /**
  * Reads frames written by {@link FrameWriter}. Every malformed input becomes a
@@ -20,11 +22,21 @@ public final class FrameReader {
     private final Counting counting;
     private InputStream in; // plain: the given stream; compressed: the zstd stream over it, created on the first read
     private long bytesRead;
+    private int maxMessageBytes;
 
     public FrameReader(InputStream in, boolean compressed) {
         this.compressed = compressed;
+        this.maxMessageBytes = compressed ? Limits.MAX_DECOMPRESSED_BYTES : Limits.MAX_FRAME_BYTES;
         this.counting = compressed ? new Counting(in) : null;
         this.in = compressed ? null : in;
+    }
+
+    /**
+     * Refuses messages over {@code maxBytes} from now on (at most the hard limits): before a
+     * client has authenticated, a few KB of zstd must not make the peer decompress 64 MB.
+     */
+    public void limitMessages(int maxBytes) {
+        maxMessageBytes = Math.min(maxBytes, compressed ? Limits.MAX_DECOMPRESSED_BYTES : Limits.MAX_FRAME_BYTES);
     }
 
     /** The next message, or null at a clean end of stream (between frames). */
@@ -36,7 +48,8 @@ public final class FrameReader {
         try {
             return Envelope.parseFrom(plain);
         } catch (InvalidProtocolBufferException e) {
-            throw new WireException("malformed message: " + e.getMessage(), e);
+            // protobuf's own words ("invalid tag (zero)") mean nothing to the user who sees this
+            throw new WireException("malformed message of " + plain.length + " bytes ending at byte " + bytesRead + " of the stream", e);
         }
     }
 
@@ -45,7 +58,10 @@ public final class FrameReader {
         try {
             return compressed ? readCompressed() : readPlain();
         } catch (ZstdIOException e) {
-            throw new WireException("corrupt zstd stream: " + e.getMessage(), e);
+            if (e.getErrorCode() == Zstd.errFrameParameterWindowTooLarge()) {
+                throw new WireException("compressed stream asking for a window over " + (1 << (Limits.MAX_ZSTD_WINDOW_LOG - 20)) + " MB; refused", e);
+            }
+            throw new WireException("corrupt compressed stream near byte " + counting.count + " (not a cprof peer, or cut)", e);
         } finally {
             if (compressed) {
                 bytesRead = counting.count;
@@ -58,10 +74,10 @@ public final class FrameReader {
         if (length < 0) {
             return null;
         }
-        if (length > Limits.MAX_FRAME_BYTES) {
-            throw new WireException("frame of " + length + " bytes is over the limit of " + Limits.MAX_FRAME_BYTES);
+        if (length > maxMessageBytes) {
+            throw new WireException("frame of " + length + " bytes is over the limit of " + maxMessageBytes);
         }
-        byte[] payload = in.readNBytes((int) length);
+        byte[] payload = readUpTo(in, (int) length);
         if (payload.length != length) {
             throw new WireException("truncated frame: expected " + length + " bytes, got " + payload.length);
         }
@@ -79,14 +95,35 @@ public final class FrameReader {
         if (length < 0) {
             return null;
         }
-        if (length > Limits.MAX_DECOMPRESSED_BYTES) {
-            throw new WireException("message of " + length + " bytes is over the limit of " + Limits.MAX_DECOMPRESSED_BYTES);
+        if (length > maxMessageBytes) {
+            throw new WireException("message of " + length + " bytes is over the limit of " + maxMessageBytes);
         }
-        byte[] payload = in.readNBytes((int) length); // grows with what arrives, not with the declared length
+        byte[] payload = readUpTo(in, (int) length);
         if (payload.length != length) {
             throw new WireException("truncated frame: expected " + length + " bytes, got " + payload.length);
         }
         return payload;
+    }
+
+    /**
+     * Up to {@code length} bytes, fewer at the end of the stream. The buffer grows with what
+     * arrives, never from the declared length alone, and in place (readNBytes would hold the
+     * bytes twice, in its chunks and in the copy it returns).
+     */
+    private static byte[] readUpTo(InputStream in, int length) throws IOException {
+        byte[] buf = new byte[Math.min(length, 1 << 16)];
+        int n = 0;
+        while (n < length) {
+            if (n == buf.length) {
+                buf = Arrays.copyOf(buf, (int) Math.min(length, buf.length * 2L));
+            }
+            int k = in.read(buf, n, buf.length - n);
+            if (k < 0) {
+                break;
+            }
+            n += k;
+        }
+        return n == buf.length ? buf : Arrays.copyOf(buf, n);
     }
 
     private long readLength() throws IOException {

@@ -6,6 +6,8 @@ public final class Limits {
     public static final int MAX_FRAME_BYTES = 16 << 20;
     /** Largest message (decompressed): a decompression bomb is refused, not allocated. */
     public static final int MAX_DECOMPRESSED_BYTES = 64 << 20;
+    /** Largest message before the other side has authenticated (Hello, AuthResponse: a few hundred bytes). */
+    public static final int MAX_HANDSHAKE_BYTES = 64 << 10;
     /**
      * zstd window of a compressed stream (2^17 = 128 KiB, several minutes of batches): the
      * receiver keeps one window per connection, so a CLI with 1,000 peers holds about 250 MB.

@@ -80,6 +80,29 @@ class FramingTest {
     }
 
     @Test
+    void aLimitedReaderRefusesMessagesOverItsLimitBeforeDecompressingThem() throws IOException {
+        // 1 MiB declared, within the hard limit: what a stranger may send before authenticating
+        byte[] prefix = new byte[5];
+        int n = Varint.encode(1 << 20, prefix);
+        ByteArrayOutputStream content = new ByteArrayOutputStream();
+        content.write(prefix, 0, n);
+        content.write(new byte[1 << 20]);
+        byte[] stream = zstdStream(Limits.ZSTD_WINDOW_LOG, content.toByteArray());
+        FrameReader limited = new FrameReader(new ByteArrayInputStream(stream), true);
+        limited.limitMessages(Limits.MAX_HANDSHAKE_BYTES);
+        WireException e = assertThrows(WireException.class, limited::readRaw);
+        assertEquals("message of " + (1 << 20) + " bytes is over the limit of " + Limits.MAX_HANDSHAKE_BYTES, e.getMessage());
+        // the same stream, unlimited: read whole
+        assertEquals(1 << 20, new FrameReader(new ByteArrayInputStream(stream), true).readRaw().length);
+        // the hard limit stays the ceiling
+        FrameReader raised = new FrameReader(new ByteArrayInputStream(new byte[0]), false);
+        raised.limitMessages(Integer.MAX_VALUE);
+        byte[] plain = new byte[8];
+        int m = Varint.encode(Limits.MAX_FRAME_BYTES + 1, plain);
+        assertThrows(WireException.class, () -> new FrameReader(new ByteArrayInputStream(plain, 0, m), false).readRaw());
+    }
+
+    @Test
     void refusesAZstdWindowOverTheBound() throws IOException {
         byte[] hello = HELLO.toByteArray();
         byte[] prefix = new byte[5];
@@ -92,7 +115,7 @@ class FramingTest {
         assertEquals(HELLO, new FrameReader(new ByteArrayInputStream(ok), true).read());
         byte[] wide = zstdStream(Limits.MAX_ZSTD_WINDOW_LOG + 1, content.toByteArray());
         WireException e = assertThrows(WireException.class, () -> new FrameReader(new ByteArrayInputStream(wide), true).read());
-        assertTrue(e.getMessage().contains("corrupt zstd stream"), e.getMessage());
+        assertTrue(e.getMessage().contains("asking for a window over 1 MB"), e.getMessage());
         byte[] huge = zstdStream(30, content.toByteArray()); // 1 GiB window
         assertThrows(WireException.class, () -> new FrameReader(new ByteArrayInputStream(huge), true).read());
     }
