@@ -69,9 +69,9 @@ final class DemoCommand implements Callable<Integer> {
     private static final long REGISTER_WAIT_MS = 20_000;
     private static final long HOOK_WAIT_MS = 25_000;
 
-    @Option(names = {"-d", "--duration"}, paramLabel = "TIME", defaultValue = "15s",
+    @Option(names = {"-d", "--duration"}, paramLabel = "TIME", defaultValue = "15s", converter = DurationConverter.class,
             description = "How long to profile (default: ${DEFAULT-VALUE}); the fourth JVM joins after a third of it (at most 5 s).")
-    String duration;
+    java.time.Duration duration;
 
     @Option(names = {"-o", "--output"}, paramLabel = "FILE", defaultValue = "demo.html",
             description = "Where to write the flame graph (default: ${DEFAULT-VALUE}); the extension picks the format.")
@@ -88,14 +88,9 @@ final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        long durationNanos;
-        try {
-            durationNanos = Units.nanos(duration, "s");
-        } catch (IllegalArgumentException e) {
-            throw new CliException(ExitCodes.USAGE, e.getMessage());
-        }
+        long durationNanos = duration.toNanos();
         if (durationNanos < 2_000_000_000L) {
-            throw new CliException(ExitCodes.USAGE, "-d " + duration + " is too short for the demo (at least 2s)");
+            throw new CliException(ExitCodes.USAGE, "-d " + DurationConverter.typed(spec, "-d") + " is too short for the demo (at least 2s)");
         }
         Path out = Path.of(output).toAbsolutePath();
         Format format;

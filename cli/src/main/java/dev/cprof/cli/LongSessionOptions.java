@@ -3,6 +3,7 @@ package dev.cprof.cli;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import picocli.CommandLine.Option;
 
 /** {@code --continuous --rotate T --keep-html N}: a long session writing one file per interval into a directory. */
@@ -15,25 +16,17 @@ public final class LongSessionOptions {
                     + " (the last --keep-html intervals merged). -d is then the total duration (default: until Ctrl-C).")
     boolean continuous;
 
-    @Option(names = "--rotate", paramLabel = "TIME", defaultValue = "1m",
+    @Option(names = "--rotate", paramLabel = "TIME", defaultValue = "1m", converter = DurationConverter.Rotate.class,
             description = "With --continuous: length of each interval (default: ${DEFAULT-VALUE}, at least 1s).")
-    String rotate;
+    Duration rotate;
 
     @Option(names = "--keep-html", paramLabel = "N", defaultValue = "10",
             description = "With --continuous: intervals merged into latest.html (default: ${DEFAULT-VALUE}).")
     int keepHtml;
 
+    /** At least 1 s: DurationConverter.Rotate. */
     long rotateNanos() {
-        long n;
-        try {
-            n = Units.nanos(rotate, "s");
-        } catch (IllegalArgumentException | ArithmeticException e) {
-            throw new CliException(ExitCodes.USAGE, "--rotate: " + e.getMessage());
-        }
-        if (n < 1_000_000_000L) {
-            throw new CliException(ExitCodes.USAGE, "--rotate " + rotate + " is too short (at least 1s)");
-        }
-        return n;
+        return rotate.toNanos();
     }
 
     /** Checks the options against -o and creates the directory; returns it. */
@@ -51,7 +44,6 @@ public final class LongSessionOptions {
         if (keepHtml < 1) {
             throw new CliException(ExitCodes.USAGE, "--keep-html must be at least 1");
         }
-        rotateNanos();
         try {
             Files.createDirectories(dir);
         } catch (IOException e) {

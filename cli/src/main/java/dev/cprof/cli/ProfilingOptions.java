@@ -3,6 +3,7 @@ package dev.cprof.cli;
 import dev.cprof.profile.Events;
 import dev.cprof.wire.proto.EventType;
 import dev.cprof.wire.proto.StartRequest;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -17,21 +18,21 @@ public final class ProfilingOptions {
             description = "Events to sample, comma-separated: cpu, wall, alloc, lock (default: cpu).")
     List<String> events = new ArrayList<>(List.of("cpu"));
 
-    @Option(names = {"-i", "--interval"}, paramLabel = "TIME", defaultValue = "10ms",
+    @Option(names = {"-i", "--interval"}, paramLabel = "TIME", defaultValue = "10ms", converter = DurationConverter.Interval.class,
             description = "Sampling interval of cpu and wall (default: ${DEFAULT-VALUE}).")
-    String interval;
+    Duration interval;
 
-    @Option(names = "--alloc", paramLabel = "SIZE", defaultValue = "512k",
+    @Option(names = "--alloc", paramLabel = "SIZE", defaultValue = "512k", converter = ByteSizeConverter.class,
             description = "Heap sampling interval of alloc, in bytes (default: ${DEFAULT-VALUE}).")
-    String allocInterval;
+    long allocInterval;
 
-    @Option(names = "--lock", paramLabel = "TIME", defaultValue = "10ms",
+    @Option(names = "--lock", paramLabel = "TIME", defaultValue = "10ms", converter = DurationConverter.Millis.class,
             description = "Lock waits longer than this are all recorded, shorter ones sampled in proportion to their length (default: ${DEFAULT-VALUE}).")
-    String lockThreshold;
+    Duration lockThreshold;
 
-    @Option(names = {"-d", "--duration"}, paramLabel = "TIME", defaultValue = "30s",
+    @Option(names = {"-d", "--duration"}, paramLabel = "TIME", defaultValue = "30s", converter = DurationConverter.class,
             description = "How long to profile (default: ${DEFAULT-VALUE}); Ctrl-C ends early and still writes.")
-    String duration;
+    Duration duration;
 
     @Option(names = "--threads", description = "Root each stack at its thread's name.")
     boolean threads;
@@ -67,15 +68,15 @@ public final class ProfilingOptions {
     }
 
     long durationNanos() {
-        return parse(() -> Units.nanos(duration, "s"));
+        return duration.toNanos();
     }
 
     StartRequest startRequest(String sessionId) {
         StartRequest.Builder b = StartRequest.newBuilder()
                 .setSessionId(sessionId)
-                .setIntervalNs(parse(() -> Units.nanos(interval, "ms")))
-                .setAllocIntervalBytes(parse(() -> Units.bytes(allocInterval)))
-                .setLockThresholdNs(parse(() -> Units.nanos(lockThreshold, "ms")))
+                .setIntervalNs(interval.toNanos()) // at least 100 us: DurationConverter.Interval
+                .setAllocIntervalBytes(allocInterval)
+                .setLockThresholdNs(lockThreshold.toNanos())
                 .setDurationMs(0) // the CLI ends the session itself, so Ctrl-C and -d behave the same
                 .setFlushIntervalMs(1000)
                 .setThreads(threads)
@@ -83,9 +84,6 @@ public final class ProfilingOptions {
                 .setPython(python);
         for (EventType e : eventTypes()) {
             b.addEvents(e);
-        }
-        if (b.getIntervalNs() < 100_000) {
-            throw new CliException(ExitCodes.USAGE, "interval " + interval + " is too short (at least 100us)");
         }
         return b.build();
     }
@@ -106,14 +104,6 @@ public final class ProfilingOptions {
             return Pattern.compile(regex);
         } catch (PatternSyntaxException e) {
             throw new CliException(ExitCodes.USAGE, option + ": invalid regular expression: " + e.getDescription());
-        }
-    }
-
-    private static long parse(java.util.function.LongSupplier s) {
-        try {
-            return s.getAsLong();
-        } catch (IllegalArgumentException | ArithmeticException e) {
-            throw new CliException(ExitCodes.USAGE, e.getMessage());
         }
     }
 }

@@ -13,6 +13,7 @@ import java.io.Console;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
@@ -65,9 +66,9 @@ final class TopCommand implements Callable<Integer> {
     @Option(names = {"-b", "--batch"}, description = "Print plain tables even on a terminal (like top -b).")
     boolean batch;
 
-    @Option(names = "--every", paramLabel = "TIME", defaultValue = "5s",
+    @Option(names = "--every", paramLabel = "TIME", defaultValue = "5s", converter = DurationConverter.class,
             description = "Plain mode: print a table this often (default: ${DEFAULT-VALUE}).")
-    String every;
+    Duration every;
 
     @Option(names = {"-n", "--top"}, paramLabel = "N", defaultValue = "15",
             description = "Plain mode: methods per table (default: ${DEFAULT-VALUE}).")
@@ -80,12 +81,7 @@ final class TopCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         long durationNanos = spec.commandLine().getParseResult().hasMatchedOption("-d")
                 ? profiling.durationNanos() : LongSessionOptions.UNLIMITED_NANOS;
-        long everyNanos;
-        try {
-            everyNanos = Units.nanos(every, "s");
-        } catch (IllegalArgumentException | ArithmeticException e) {
-            throw new CliException(ExitCodes.USAGE, "--every: " + e.getMessage());
-        }
+        long everyNanos = every.toNanos();
         if (everyNanos < 100_000_000L || top < 1) {
             throw new CliException(ExitCodes.USAGE, "--every must be at least 100ms and --top at least 1");
         }
