@@ -19,7 +19,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
  * Turns every failure into one line on stderr, {@code cprof: <message>}, and an exit code;
  * with {@code --debug} (or {@code CPROF_DEBUG=1}) the stack trace comes first.
  */
-final class ErrorHandler implements IExecutionExceptionHandler, IParameterExceptionHandler {
+public final class ErrorHandler implements IExecutionExceptionHandler, IParameterExceptionHandler {
 
     @Override
     public int handleParseException(ParameterException ex, String[] args) {
@@ -57,7 +57,7 @@ final class ErrorHandler implements IExecutionExceptionHandler, IParameterExcept
     }
 
     /** One line for any failure that is not a {@link CliException}. */
-    static String describe(Throwable t) {
+    public static String describe(Throwable t) {
         if (t instanceof UncheckedIOException && t.getCause() != null) {
             t = t.getCause();
         }

@@ -1,6 +1,6 @@
 package dev.cprof.cli;
 
-/** The exit codes of every cprof command (DESIGN.md, Commands). */
+/** The exit codes of every cprof command (README, Exit codes). */
 public final class ExitCodes {
     private ExitCodes() {}
 

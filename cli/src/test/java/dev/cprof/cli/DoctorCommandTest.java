@@ -8,6 +8,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.cprof.agent.Attacher;
+import dev.cprof.cli.doctor.Elf;
+import dev.cprof.cli.doctor.JdkRelease;
+import dev.cprof.cli.doctor.JvmsCheck;
+import dev.cprof.cli.doctor.Mounts;
+import dev.cprof.cli.doctor.PythonCheck;
 import dev.cprof.cli.workload.TwoMethods;
 import dev.cprof.discovery.PeerRecord;
 import dev.cprof.discovery.ZkClients;
@@ -129,7 +134,7 @@ class DoctorCommandTest {
 
             // where other users' JVMs load the agent from: this machine's /tmp is sticky and not noexec
             JsonNode copy = check(doc, "agent-copy");
-            boolean noexec = DoctorCommand.mountOptions(Path.of("/tmp").toRealPath().toString()).orElse("").contains("noexec");
+            boolean noexec = Mounts.options(Path.of("/tmp").toRealPath().toString()).orElse("").contains("noexec");
             assertEquals(noexec ? "warn" : "ok", copy.get("status").asText(), copy.toString());
             assertTrue(copy.get("detail").asText().contains("copy in their own /tmp"), copy.toString());
 
@@ -164,13 +169,13 @@ class DoctorCommandTest {
                 "30 22 0:26 / /tmp rw,nosuid,nodev,noexec shared:5 - tmpfs tmpfs rw",
                 "31 22 0:27 / /tmpfoo rw shared:6 - tmpfs tmpfs rw",
                 "32 22 0:28 / /var/my\\040dir ro,nosuid - tmpfs tmpfs rw");
-        assertEquals("rw,nosuid,nodev,noexec", DoctorCommand.mountOptions("/tmp", mountinfo).orElseThrow());
-        assertEquals("rw,nosuid,nodev,noexec", DoctorCommand.mountOptions("/tmp/x/y", mountinfo).orElseThrow());
-        assertEquals("rw,relatime", DoctorCommand.mountOptions("/tmpx", mountinfo).orElseThrow(), "a prefix is not a parent");
-        assertEquals("rw", DoctorCommand.mountOptions("/tmpfoo/a", mountinfo).orElseThrow());
-        assertEquals("ro,nosuid", DoctorCommand.mountOptions("/var/my dir/f", mountinfo).orElseThrow(), "\\040 is a space");
+        assertEquals("rw,nosuid,nodev,noexec", Mounts.options("/tmp", mountinfo).orElseThrow());
+        assertEquals("rw,nosuid,nodev,noexec", Mounts.options("/tmp/x/y", mountinfo).orElseThrow());
+        assertEquals("rw,relatime", Mounts.options("/tmpx", mountinfo).orElseThrow(), "a prefix is not a parent");
+        assertEquals("rw", Mounts.options("/tmpfoo/a", mountinfo).orElseThrow());
+        assertEquals("ro,nosuid", Mounts.options("/var/my dir/f", mountinfo).orElseThrow(), "\\040 is a space");
         // and this machine's own table: the root file system is there
-        assertTrue(DoctorCommand.mountOptions("/").orElseThrow().matches("r[ow](,.*)?"));
+        assertTrue(Mounts.options("/").orElseThrow().matches("r[ow](,.*)?"));
     }
 
     @Test
@@ -295,26 +300,26 @@ class DoctorCommandTest {
         elf[5] = 1;
         elf[16] = 3;
         elf[18] = 62;
-        assertNull(DoctorCommand.elfProblem(elf, 20, "amd64"));
-        assertTrue(DoctorCommand.elfProblem(elf, 20, "aarch64").startsWith("built for ELF machine 62"));
+        assertNull(Elf.problem(elf, 20, "amd64"));
+        assertTrue(Elf.problem(elf, 20, "aarch64").startsWith("built for ELF machine 62"));
         elf[16] = 2;
-        assertEquals("not a shared library (ELF type 2)", DoctorCommand.elfProblem(elf, 20, "amd64"));
-        assertEquals("not an ELF file", DoctorCommand.elfProblem("#!/bin/sh\necho hi\n  ".getBytes(StandardCharsets.UTF_8), 20, "amd64"));
-        assertEquals("not an ELF file", DoctorCommand.elfProblem(elf, 4, "amd64"));
+        assertEquals("not a shared library (ELF type 2)", Elf.problem(elf, 20, "amd64"));
+        assertEquals("not an ELF file", Elf.problem("#!/bin/sh\necho hi\n  ".getBytes(StandardCharsets.UTF_8), 20, "amd64"));
+        assertEquals("not an ELF file", Elf.problem(elf, 4, "amd64"));
 
-        assertEquals(17, DoctorCommand.feature("17.0.15"));
-        assertEquals(25, DoctorCommand.feature("25"));
-        assertEquals(8, DoctorCommand.feature("1.8.0_392"));
-        assertEquals(-1, DoctorCommand.feature(""));
+        assertEquals(17, JdkRelease.feature("17.0.15"));
+        assertEquals(25, JdkRelease.feature("25"));
+        assertEquals(8, JdkRelease.feature("1.8.0_392"));
+        assertEquals(-1, JdkRelease.feature(""));
 
-        assertTrue(DoctorCommand.pythonSupported("3.11.9"));
-        assertTrue(DoctorCommand.pythonSupported("3.13.0rc1"));
-        assertTrue(DoctorCommand.pythonSupported("3.12"));
-        assertFalse(DoctorCommand.pythonSupported("3.10.14"));
-        assertFalse(DoctorCommand.pythonSupported("3.1"));
-        assertFalse(DoctorCommand.pythonSupported("pypy3.10-7.3.17"));
+        assertTrue(PythonCheck.supported("3.11.9"));
+        assertTrue(PythonCheck.supported("3.13.0rc1"));
+        assertTrue(PythonCheck.supported("3.12"));
+        assertFalse(PythonCheck.supported("3.10.14"));
+        assertFalse(PythonCheck.supported("3.1"));
+        assertFalse(PythonCheck.supported("pypy3.10-7.3.17"));
 
-        assertTrue(DoctorCommand.lastFlag(List.of("java", "-XX:+DisableAttachMechanism", "Main"), "DisableAttachMechanism"));
-        assertFalse(DoctorCommand.lastFlag(List.of("-XX:+DisableAttachMechanism", "-XX:-DisableAttachMechanism"), "DisableAttachMechanism"));
+        assertTrue(JvmsCheck.lastFlag(List.of("java", "-XX:+DisableAttachMechanism", "Main"), "DisableAttachMechanism"));
+        assertFalse(JvmsCheck.lastFlag(List.of("-XX:+DisableAttachMechanism", "-XX:-DisableAttachMechanism"), "DisableAttachMechanism"));
     }
 }

@@ -1,6 +1,6 @@
 package dev.cprof.discovery;
 
-/** The ZooKeeper layout of DESIGN.md, in one place. */
+/** The ZooKeeper layout under /cprof/v1 (README, Fleet; the project's design card), in one place. */
 public final class ZkPaths {
     public static final String ROOT = "/cprof/v1";
     public static final String PEERS = ROOT + "/peers";
