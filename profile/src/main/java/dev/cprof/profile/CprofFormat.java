@@ -4,6 +4,7 @@ import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.WireFormat;
 import dev.cprof.wire.Compression;
+import dev.cprof.wire.CountingInputStream;
 import dev.cprof.wire.proto.Dropped;
 import dev.cprof.wire.proto.EventDesc;
 import dev.cprof.wire.proto.EventType;
@@ -68,7 +69,7 @@ final class CprofFormat implements ProfileWriter, ProfileReader {
      * protobuf writer, ours included, writes them so): a reference to a later entry is refused.
      */
     Profile read(InputStream in, String sourceName, long limit) throws IOException {
-        InputLimits.Counting raw = new InputLimits.Counting(in);
+        CountingInputStream raw = new CountingInputStream(in);
         PushbackInputStream head = new PushbackInputStream(raw, 4);
         byte[] magic = head.readNBytes(4);
         if (magic.length == 0) {

@@ -3,6 +3,7 @@ package dev.cprof.profile;
 import com.github.luben.zstd.Zstd;
 import com.github.luben.zstd.ZstdIOException;
 import dev.cprof.wire.Compression;
+import dev.cprof.wire.CountingInputStream;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -106,55 +107,16 @@ final class InputLimits {
         }
     }
 
-    /** Counts the bytes taken from a file, to say where its compressed data went wrong. */
-    static final class Counting extends FilterInputStream {
-        long count;
-
-        Counting(InputStream in) {
-            super(in);
-        }
-
-        @Override
-        public int read() throws IOException {
-            int b = in.read();
-            if (b >= 0) {
-                count++;
-            }
-            return b;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            int n = in.read(b, off, len);
-            if (n > 0) {
-                count += n;
-            }
-            return n;
-        }
-
-        @Override
-        public long skip(long n) throws IOException {
-            long k = in.skip(n);
-            count += Math.max(0, k);
-            return k;
-        }
-
-        @Override
-        public boolean markSupported() {
-            return false;
-        }
-    }
-
     /**
      * A decompressor's output: its errors (zstd-jni's, java.util.zip's) become one line naming the
      * file and the compressed byte where decoding stopped, instead of the library's own words.
      */
     static final class Decoded extends FilterInputStream {
-        private final Counting raw;
+        private final CountingInputStream raw;
         private final String sourceName;
         private final String what;
 
-        Decoded(InputStream decompressor, Counting raw, String sourceName, String what) {
+        Decoded(InputStream decompressor, CountingInputStream raw, String sourceName, String what) {
             super(decompressor);
             this.raw = raw;
             this.sourceName = sourceName;
@@ -166,7 +128,7 @@ final class InputLimits {
                 return new ProfileFormatException(sourceName + ": compressed data asking for a window of over "
                         + (1 << (Compression.MAX_FILE_WINDOW_LOG - 20)) + " MB to decompress (not a " + what + " file cprof wrote; a decompression bomb?)", e);
             }
-            return new ProfileFormatException(sourceName + ": corrupt compressed data near byte " + raw.count
+            return new ProfileFormatException(sourceName + ": corrupt compressed data near byte " + raw.count()
                     + " (not a " + what + " file, or truncated)", e);
         }
 

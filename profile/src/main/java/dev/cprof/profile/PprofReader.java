@@ -3,6 +3,7 @@ package dev.cprof.profile;
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.WireFormat;
+import dev.cprof.wire.CountingInputStream;
 import dev.cprof.wire.proto.Dropped;
 import dev.cprof.wire.proto.EventType;
 import dev.cprof.wire.proto.FrameKind;
@@ -417,7 +418,7 @@ final class PprofReader implements ProfileReader {
 
     /** The uncompressed protobuf, gunzipped if it is gzip, counted against {@code limit} as it arrives. */
     private static CodedInputStream open(InputStream in, String sourceName, long limit) throws IOException {
-        InputLimits.Counting raw = new InputLimits.Counting(in);
+        CountingInputStream raw = new CountingInputStream(in);
         BufferedInputStream b = new BufferedInputStream(raw, 1 << 16);
         b.mark(2);
         int m1 = b.read();

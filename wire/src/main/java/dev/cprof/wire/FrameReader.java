@@ -6,7 +6,6 @@ import com.github.luben.zstd.ZstdInputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.cprof.wire.proto.Envelope;
 import java.io.EOFException;
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Arrays;
@@ -19,7 +18,7 @@ import java.util.Arrays;
  */
 public final class FrameReader {
     private final boolean compressed;
-    private final Counting counting;
+    private final CountingInputStream counting;
     private InputStream in; // plain: the given stream; compressed: the zstd stream over it, created on the first read
     private long bytesRead;
     private int maxMessageBytes;
@@ -27,7 +26,7 @@ public final class FrameReader {
     public FrameReader(InputStream in, boolean compressed) {
         this.compressed = compressed;
         this.maxMessageBytes = compressed ? Limits.MAX_DECOMPRESSED_BYTES : Limits.MAX_FRAME_BYTES;
-        this.counting = compressed ? new Counting(in) : null;
+        this.counting = compressed ? new CountingInputStream(in) : null;
         this.in = compressed ? null : in;
     }
 
@@ -61,10 +60,10 @@ public final class FrameReader {
             if (e.getErrorCode() == Zstd.errFrameParameterWindowTooLarge()) {
                 throw new WireException("compressed stream asking for a window over " + (1 << (Limits.MAX_ZSTD_WINDOW_LOG - 20)) + " MB; refused", e);
             }
-            throw new WireException("corrupt compressed stream near byte " + counting.count + " (not a cprof peer, or cut)", e);
+            throw new WireException("corrupt compressed stream near byte " + counting.count() + " (not a cprof peer, or cut)", e);
         } finally {
             if (compressed) {
-                bytesRead = counting.count;
+                bytesRead = counting.count();
             }
         }
     }
@@ -159,39 +158,5 @@ public final class FrameReader {
             throw new EOFException("connection closed by the other side");
         }
         return e;
-    }
-
-    /** Counts what is taken from the underlying stream. */
-    private static final class Counting extends FilterInputStream {
-        long count;
-
-        Counting(InputStream in) {
-            super(in);
-        }
-
-        @Override
-        public int read() throws IOException {
-            int b = in.read();
-            if (b >= 0) {
-                count++;
-            }
-            return b;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            int n = in.read(b, off, len);
-            if (n > 0) {
-                count += n;
-            }
-            return n;
-        }
-
-        @Override
-        public long skip(long n) throws IOException {
-            long k = in.skip(n);
-            count += Math.max(0, k);
-            return k;
-        }
     }
 }
