@@ -44,6 +44,7 @@ static vfield blob_name, blob_size, blob_frame_size, blob_frame_complete, blob_c
 static vfield nm_method, nm_level, nm_entry_point, nm_entry_offset;
 static long anchor_off = -1, anchor_sp_off = -1, anchor_fp_off = -1, anchor_pc_off = -1;
 static long env_offset = -1;   /* JNIEnv inside JavaThread */
+static long state_off = -1;    /* JavaThread::_thread_state */
 static long wrapper_anchor_off = -1;
 static long entry_wrapper_off;  /* bytes from an entry frame's fp to its JavaCallWrapper* */
 static int have_entry_wrapper;
@@ -229,6 +230,7 @@ int vms_init(jvmtiEnv *jvmti, JNIEnv *jni) {
     nm_entry_point = field("nmethod", "_verified_entry_point");
     nm_entry_offset = field("nmethod", "_verified_entry_offset");
     anchor_off = offset_of("JavaThread", "_anchor");
+    state_off = offset_of("JavaThread", "_thread_state");
     anchor_sp_off = offset_of("JavaFrameAnchor", "_last_Java_sp");
     anchor_fp_off = offset_of("JavaFrameAnchor", "_last_Java_fp");
     anchor_pc_off = offset_of("JavaFrameAnchor", "_last_Java_pc");
@@ -363,6 +365,11 @@ int vms_last_java_frame(JNIEnv *env, uintptr_t *sp, uintptr_t *fp, uintptr_t *pc
     *fp = *(volatile uintptr_t *)(anchor + (uintptr_t)anchor_fp_off);
     *pc = *(volatile uintptr_t *)(anchor + (uintptr_t)anchor_pc_off);
     return *sp != 0;
+}
+
+int vms_thread_state(JNIEnv *env) {
+    if (env_offset < 0 || state_off < 0) return -1;
+    return *(volatile int *)((uintptr_t)env - (uintptr_t)env_offset + (uintptr_t)state_off);
 }
 
 void vms_set_last_java_frame(JNIEnv *env, uintptr_t sp, uintptr_t fp, uintptr_t pc) {

@@ -42,10 +42,16 @@ int vms_in_code_heap(uintptr_t pc);
 int vms_find_blob(uintptr_t pc, vm_blob *out);
 /* Async-signal-safe: the current thread's last Java frame, from its JNIEnv; 1 if set. */
 int vms_last_java_frame(JNIEnv *env, uintptr_t *sp, uintptr_t *fp, uintptr_t *pc);
+/* Async-signal-safe: the JavaThreadState of the thread of env, -1 if unknown. */
+#define VMS_THREAD_IN_VM 6
+#define VMS_THREAD_IN_JAVA 8
+int vms_thread_state(JNIEnv *env);
 /* Async-signal-safe, for the current thread only (it is stopped in our handler): sets its
  * frame anchor. The JVM leaves the anchor's pc 0 while a runtime stub calls into the VM (the
  * anchor is then "not walkable"); the walker fills it in for one AsyncGetCallTrace call and
- * puts the old values back, as async-profiler 2.x did. */
+ * puts the old values back, as async-profiler 2.x did. Only while the thread is in the VM or
+ * in Java: then no other thread walks its stack (a blocked or native thread's stack is walked
+ * by the VM thread at a safepoint, concurrently with our handler). */
 void vms_set_last_java_frame(JNIEnv *env, uintptr_t sp, uintptr_t fp, uintptr_t pc);
 /* Async-signal-safe: the return address of the JVM's call stub (an entry frame). */
 uintptr_t vms_call_stub_return(void);

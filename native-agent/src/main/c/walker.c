@@ -10,6 +10,7 @@
 
 #include <dlfcn.h>
 #include <pthread.h>
+#include <signal.h>
 #include <string.h>
 #include <ucontext.h>
 
@@ -313,12 +314,18 @@ static void agct_repaired(ASGCT_CallTrace *trace, const ucontext_t *uc, cprof_re
 /* One AsyncGetCallTrace call with the thread's frame anchor set to sp/fp/pc, then restored. */
 static void agct_anchored(JNIEnv *env, ASGCT_CallTrace *trace, void *ucontext, uintptr_t sp, uintptr_t fp, uintptr_t pc,
                           uintptr_t asp, uintptr_t afp, uintptr_t apc) {
+    /* No other handler on this thread (a JVM suspend signal, JFR's sampler) may see the
+     * borrowed anchor: all signals wait for the few microseconds it is set. */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
     vms_set_last_java_frame(env, sp, fp, pc);
     __atomic_signal_fence(__ATOMIC_SEQ_CST);
     trace->num_frames = 0;
     agct(trace, MAX_FRAMES, ucontext);
     __atomic_signal_fence(__ATOMIC_SEQ_CST);
     vms_set_last_java_frame(env, asp, afp, apc);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
 
 /* AsyncGetCallTrace where the thread's frame anchor defeats it. While a runtime stub calls
@@ -328,6 +335,10 @@ static void agct_anchored(JNIEnv *env, ASGCT_CallTrace *trace, void *ucontext, u
  * returned, the thread "in Java" again) the anchor is moved to the stub's caller; the stub is
  * already a native frame. The anchor is the JVM's: it is put back as it was. */
 static void agct_with_anchor_repaired(JNIEnv *env, ASGCT_CallTrace *trace, void *ucontext, uintptr_t sp, uintptr_t bottom) {
+    /* Blocked or native, the thread's stack may be walked by the VM thread (a safepoint's GC)
+     * while this handler runs: its anchor is not ours to touch then. */
+    int state = vms_thread_state(env);
+    if (state != VMS_THREAD_IN_VM && state != VMS_THREAD_IN_JAVA) return;
     uintptr_t asp, afp, apc;
     if (!vms_last_java_frame(env, &asp, &afp, &apc) || !on_stack(asp - 8, 8, sp, bottom)) return;
     uintptr_t pc = apc != 0 ? apc : slot(asp - 8);

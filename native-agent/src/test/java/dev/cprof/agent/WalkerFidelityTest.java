@@ -114,6 +114,35 @@ class WalkerFidelityTest {
     }
 
     /**
+     * The walker borrows a thread's frame anchor only while that thread is in the VM or in Java:
+     * a blocked thread's stack is walked by the VM thread during a GC, concurrently with a
+     * signal handler running on it (an early version moved the anchor of a thread blocked in a
+     * runtime stub, and the GC crashed the JVM in CompiledMethod::preserve_callee_argument_oops).
+     * Slow-path allocation in a 32 MB heap (a young GC every few ms), cpu and wall every 1 ms.
+     */
+    @ParameterizedTest
+    @MethodSource("dev.cprof.agent.Jdks#all")
+    void runtimeCallsUnderConstantGcDoNotCrashTheTarget(Path java) throws Exception {
+        try (TargetJvm jvm = TargetJvm.start(java, List.of("-XX:-UseTLAB", "-Xmx32m", "-Xmn8m"), RuntimeCalls.class, "120000", "3")) {
+            jvm.awaitProgress(1);
+            jvm.attach(lib, "");
+            DecodedProfile p;
+            try (AgentClient c = AgentClient.connect(jvm.pid(), Duration.ofSeconds(10))) {
+                c.start(request(EventType.CPU, EventType.WALL).setIntervalNs(1_000_000).build());
+                p = collect(c, Duration.ofSeconds(8), Duration.ofSeconds(8), d -> false);
+            }
+            long ops0 = jvm.progress("ops");
+            Thread.sleep(500);
+            System.out.printf("walker %s runtime calls under constant GC: %d cpu + %d wall samples, %.2f%% cpu error frames, alive%n",
+                    java, p.sum(EventType.CPU, s -> true, false), p.sum(EventType.WALL, s -> true, false),
+                    100.0 * p.sum(EventType.CPU, ERROR, false) / Math.max(1, p.sum(EventType.CPU, s -> true, false)));
+            assertTrue(jvm.isAlive(), () -> "the target died: " + jvm.output());
+            assertTrue(jvm.progress("ops") > ops0, "the workload still runs");
+            assertTrue(p.sum(EventType.CPU, s -> true, false) > 0, "cpu samples");
+        }
+    }
+
+    /**
      * Compiled Java calling native code as a leaf (clocks, trigonometry) stays "in Java": with no
      * frame anchor, AsyncGetCallTrace fails from the native PC. The walker starts it from the
      * Java caller its frame-pointer walk reached, so those samples keep their Java stack under
