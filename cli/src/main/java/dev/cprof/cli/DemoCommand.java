@@ -1,6 +1,7 @@
 package dev.cprof.cli;
 
 import dev.cprof.cli.demo.CheckoutService;
+import dev.cprof.cli.demo.DemoZooKeeper;
 import dev.cprof.discovery.FleetView;
 import dev.cprof.discovery.InstanceRecord;
 import dev.cprof.discovery.Peer;
@@ -38,8 +39,6 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.apache.curator.framework.CuratorFramework;
-import org.apache.curator.test.InstanceSpec;
-import org.apache.curator.test.TestingServer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -114,16 +113,14 @@ final class DemoCommand implements Callable<Integer> {
         }, "cprof-demo-cleanup");
         Runtime.getRuntime().addShutdownHook(hook);
 
-        TestingServer zkServer = null;
+        DemoZooKeeper zkServer = null;
         CuratorFramework peerZk = null;
         CuratorFramework cliZk = null;
         Peer peer = null;
         try {
             step(err, "starting an embedded ZooKeeper, a peer and three '" + SERVICE + "' JVMs");
-            InstanceSpec zkSpec = new InstanceSpec(null, -1, -1, -1, true, -1, -1, -1,
-                    Map.of("clientPortAddress", "127.0.0.1"), "127.0.0.1");
-            zkServer = new TestingServer(zkSpec, true);
-            String connect = zkServer.getConnectString();
+            zkServer = DemoZooKeeper.start();
+            String connect = zkServer.connectString();
             peerZk = ZkClients.start(connect, null);
             cliZk = ZkClients.start(connect, null);
             ZkClients.awaitConnected(peerZk, 10_000);

@@ -51,8 +51,13 @@ class CprofJarIT {
     record Run(int code, String out, String err) {}
 
     static Run run(Path java, String... args) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>(List.of(java.toString(), "-jar", jar().toString()));
-        cmd.addAll(List.of(args));
+        List<String> cmd = new ArrayList<>(List.of(java.toString()));
+        int i = 0;
+        while (i < args.length && args[i].startsWith("-D")) { // JVM options first
+            cmd.add(args[i++]);
+        }
+        cmd.addAll(List.of("-jar", jar().toString()));
+        cmd.addAll(List.of(args).subList(i, args.length));
         Process p = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
         byte[] out = p.getInputStream().readAllBytes();
         byte[] err = p.getErrorStream().readAllBytes();
@@ -91,6 +96,29 @@ class CprofJarIT {
         Run u = run(java, "convert", "--no-such-option");
         assertEquals(2, u.code());
         assertEquals(1, u.err().lines().count(), u.err());
+    }
+
+    /** The jar once carried a test library for the demo's ZooKeeper (33.8 MB); a new dependency that bloats it fails here. */
+    @Test
+    void jarStaysUnder20MB() throws IOException {
+        long size = Files.size(jar());
+        assertTrue(size < 20L * 1000 * 1000, "cprof.jar is " + size + " bytes, over 20 MB: check what the shade plugin bundles (unzip -l)");
+    }
+
+    /** cprof demo from the jar alone: everything its embedded ZooKeeper loads is in it, and its data directory is gone at the end. */
+    @Test
+    void demoRunsFromTheJar() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(CprofJarIT.class.getResource(dev.cprof.agent.AgentLibrary.RESOURCE) != null,
+                "ASSUMPTION: libcprof.so is not in the native-agent jar; skipped");
+        Path tmp = Files.createDirectories(dir.resolve("tmp"));
+        Path out = dir.resolve("demo.html");
+        Run r = run(javas().get(0), "-Djava.io.tmpdir=" + tmp, "demo", "-d", "6s", "-o", out.toString(), "-q");
+        assertEquals(0, r.code(), r.err() + r.out());
+        assertTrue(r.out().contains("4 instances of 'checkout'"), r.out());
+        assertTrue(Files.size(out) > 0);
+        try (Stream<Path> left = Files.list(tmp)) {
+            assertEquals(List.of(), left.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("cprof-demo-zk")).toList());
+        }
     }
 
     @Test
