@@ -7,7 +7,7 @@
 2. Sampler cost: 8 loop workers sampled at 100 Hz by one PythonSampler (CPU of its thread / samples)
    and by 8 py-spy processes (their user+sys CPU, from getrusage of the children).
 Usage: scripts/bench-python.py CLASSPATH [ROUNDS] [SECONDS]   (CLASSPATH: discovery test + main classes
-and dependencies, e.g. from `mvn -o -q -pl discovery dependency:build-classpath -Dmdep.outputFile=cp.txt`)
+and dependencies, e.g. from `mvn -o -q -pl native-agent/python dependency:build-classpath -Dmdep.outputFile=cp.txt`)
 Needs py-spy on PATH or PYSPY=path.
 """
 import os
@@ -44,7 +44,7 @@ def start_loop(python, script, seconds):
 
 
 def cprof_sampler(cp, pids, seconds, warmup=0):
-    return subprocess.Popen(["java", "-Dwarmup=" + str(warmup), "-cp", cp, "dev.cprof.discovery.python.SamplerCost", "10", str(seconds)]
+    return subprocess.Popen(["java", "-Dwarmup=" + str(warmup), "-cp", cp, "dev.cprof.python.SamplerCost", "10", str(seconds)]
                             + [str(p) for p in pids], stdout=subprocess.PIPE, text=True)
 
 

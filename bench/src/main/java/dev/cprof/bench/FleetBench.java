@@ -1,11 +1,11 @@
 package dev.cprof.bench;
 
-import dev.cprof.discovery.FleetView;
-import dev.cprof.discovery.InstanceRecord;
-import dev.cprof.discovery.Peer;
-import dev.cprof.discovery.PeerClient;
-import dev.cprof.discovery.PeerSecurity;
-import dev.cprof.discovery.ZkClients;
+import dev.cprof.discovery.registry.FleetView;
+import dev.cprof.discovery.registry.InstanceRecord;
+import dev.cprof.discovery.peer.Peer;
+import dev.cprof.discovery.peer.PeerClient;
+import dev.cprof.discovery.peer.PeerSecurity;
+import dev.cprof.discovery.registry.ZkClients;
 import dev.cprof.wire.SampleGroups;
 import dev.cprof.wire.proto.Envelope;
 import dev.cprof.wire.proto.EventType;

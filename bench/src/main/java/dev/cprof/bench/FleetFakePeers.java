@@ -1,8 +1,8 @@
 package dev.cprof.bench;
 
-import dev.cprof.discovery.InstanceRecord;
-import dev.cprof.discovery.PeerRecord;
-import dev.cprof.discovery.ZkPaths;
+import dev.cprof.discovery.registry.InstanceRecord;
+import dev.cprof.discovery.registry.PeerRecord;
+import dev.cprof.discovery.registry.ZkPaths;
 import dev.cprof.wire.FrameReader;
 import dev.cprof.wire.FrameWriter;
 import dev.cprof.wire.Limits;

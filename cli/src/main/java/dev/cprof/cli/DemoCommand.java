@@ -2,11 +2,11 @@ package dev.cprof.cli;
 
 import dev.cprof.cli.demo.CheckoutService;
 import dev.cprof.cli.demo.DemoZooKeeper;
-import dev.cprof.discovery.FleetView;
-import dev.cprof.discovery.InstanceRecord;
-import dev.cprof.discovery.Peer;
-import dev.cprof.discovery.PeerSecurity;
-import dev.cprof.discovery.ZkClients;
+import dev.cprof.discovery.registry.FleetView;
+import dev.cprof.discovery.registry.InstanceRecord;
+import dev.cprof.discovery.peer.Peer;
+import dev.cprof.discovery.peer.PeerSecurity;
+import dev.cprof.discovery.registry.ZkClients;
 import dev.cprof.profile.DiffOutlier;
 import dev.cprof.profile.Events;
 import dev.cprof.profile.Format;

@@ -1,14 +1,14 @@
 package dev.cprof.cli;
 
-import dev.cprof.discovery.FleetView;
-import dev.cprof.discovery.InstanceRecord;
-import dev.cprof.discovery.PeerClient;
-import dev.cprof.discovery.PeerRecord;
-import dev.cprof.discovery.PeerSecurity;
-import dev.cprof.discovery.Peer;
-import dev.cprof.discovery.SessionNode;
-import dev.cprof.discovery.SessionRecord;
-import dev.cprof.discovery.ZkPaths;
+import dev.cprof.discovery.registry.FleetView;
+import dev.cprof.discovery.registry.InstanceRecord;
+import dev.cprof.discovery.peer.PeerClient;
+import dev.cprof.discovery.registry.PeerRecord;
+import dev.cprof.discovery.peer.PeerSecurity;
+import dev.cprof.discovery.peer.Peer;
+import dev.cprof.discovery.registry.SessionNode;
+import dev.cprof.discovery.registry.SessionRecord;
+import dev.cprof.discovery.registry.ZkPaths;
 import dev.cprof.profile.Events;
 import dev.cprof.profile.SafeText;
 import dev.cprof.wire.proto.Envelope;

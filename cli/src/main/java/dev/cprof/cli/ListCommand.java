@@ -1,13 +1,13 @@
 package dev.cprof.cli;
 
-import dev.cprof.discovery.FleetView;
-import dev.cprof.discovery.InstanceRecord;
-import dev.cprof.discovery.JvmInfo;
-import dev.cprof.discovery.LocalJvms;
-import dev.cprof.discovery.NamingRules;
-import dev.cprof.discovery.Peer;
-import dev.cprof.discovery.ServiceNamer;
-import dev.cprof.discovery.ZkPaths;
+import dev.cprof.discovery.registry.FleetView;
+import dev.cprof.discovery.registry.InstanceRecord;
+import dev.cprof.discovery.local.JvmInfo;
+import dev.cprof.discovery.local.LocalJvms;
+import dev.cprof.discovery.local.NamingRules;
+import dev.cprof.discovery.peer.Peer;
+import dev.cprof.discovery.local.ServiceNamer;
+import dev.cprof.discovery.registry.ZkPaths;
 import dev.cprof.profile.Json;
 import java.io.PrintWriter;
 import java.util.ArrayList;

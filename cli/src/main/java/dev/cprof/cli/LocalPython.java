@@ -1,6 +1,6 @@
 package dev.cprof.cli;
 
-import dev.cprof.discovery.python.PythonFollower;
+import dev.cprof.python.PythonFollower;
 import dev.cprof.profile.SafeText;
 import dev.cprof.wire.proto.Batch;
 import dev.cprof.wire.proto.FrameKind;

@@ -1,9 +1,9 @@
 package dev.cprof.cli;
 
-import dev.cprof.discovery.JvmInfo;
-import dev.cprof.discovery.LocalJvms;
-import dev.cprof.discovery.NamingRules;
-import dev.cprof.discovery.ServiceNamer;
+import dev.cprof.discovery.local.JvmInfo;
+import dev.cprof.discovery.local.LocalJvms;
+import dev.cprof.discovery.local.NamingRules;
+import dev.cprof.discovery.local.ServiceNamer;
 import dev.cprof.wire.proto.StartRequest;
 import java.io.PrintWriter;
 import java.util.ArrayList;

@@ -1,11 +1,11 @@
 package dev.cprof.cli;
 
-import dev.cprof.discovery.InstanceRecord;
-import dev.cprof.discovery.JvmInfo;
-import dev.cprof.discovery.LocalJvms;
-import dev.cprof.discovery.Peer;
-import dev.cprof.discovery.PeerServer;
-import dev.cprof.discovery.ZkPaths;
+import dev.cprof.discovery.registry.InstanceRecord;
+import dev.cprof.discovery.local.JvmInfo;
+import dev.cprof.discovery.local.LocalJvms;
+import dev.cprof.discovery.peer.Peer;
+import dev.cprof.discovery.peer.PeerServer;
+import dev.cprof.discovery.registry.ZkPaths;
 import dev.cprof.profile.SafeText;
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;

@@ -1,8 +1,8 @@
 package dev.cprof.cli;
 
-import dev.cprof.discovery.SessionNode;
-import dev.cprof.discovery.SessionRecord;
-import dev.cprof.discovery.ZkPaths;
+import dev.cprof.discovery.registry.SessionNode;
+import dev.cprof.discovery.registry.SessionRecord;
+import dev.cprof.discovery.registry.ZkPaths;
 import dev.cprof.profile.Json;
 import java.io.PrintWriter;
 import java.time.Instant;

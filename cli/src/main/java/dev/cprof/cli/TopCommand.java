@@ -1,7 +1,7 @@
 package dev.cprof.cli;
 
-import dev.cprof.discovery.PeerSecurity;
-import dev.cprof.discovery.ZkPaths;
+import dev.cprof.discovery.peer.PeerSecurity;
+import dev.cprof.discovery.registry.ZkPaths;
 import dev.cprof.profile.Events;
 import dev.cprof.profile.Format;
 import dev.cprof.profile.Profile;

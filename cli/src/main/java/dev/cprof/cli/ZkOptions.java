@@ -1,7 +1,7 @@
 package dev.cprof.cli;
 
-import dev.cprof.discovery.PeerSecurity;
-import dev.cprof.discovery.ZkClients;
+import dev.cprof.discovery.peer.PeerSecurity;
+import dev.cprof.discovery.registry.ZkClients;
 import java.io.IOException;
 import java.nio.file.Path;
 import org.apache.curator.framework.CuratorFramework;

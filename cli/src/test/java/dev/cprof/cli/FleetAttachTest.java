@@ -7,9 +7,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.cprof.agent.Attacher;
-import dev.cprof.discovery.FleetView;
-import dev.cprof.discovery.Peer;
-import dev.cprof.discovery.ZkClients;
+import dev.cprof.discovery.registry.FleetView;
+import dev.cprof.discovery.peer.Peer;
+import dev.cprof.discovery.registry.ZkClients;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -176,7 +176,7 @@ class FleetAttachTest {
 
     private static long sessionCount(String service) {
         try {
-            return dev.cprof.discovery.SessionNode.list(zk).stream().filter(s -> s.service().equals(service)).count();
+            return dev.cprof.discovery.registry.SessionNode.list(zk).stream().filter(s -> s.service().equals(service)).count();
         } catch (Exception e) {
             return -1;
         }

@@ -3,10 +3,10 @@ package dev.cprof.cli;
 import static dev.cprof.cli.FleetHarness.awaitTrue;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.cprof.discovery.FleetView;
-import dev.cprof.discovery.Peer;
-import dev.cprof.discovery.SessionNode;
-import dev.cprof.discovery.ZkClients;
+import dev.cprof.discovery.registry.FleetView;
+import dev.cprof.discovery.peer.Peer;
+import dev.cprof.discovery.registry.SessionNode;
+import dev.cprof.discovery.registry.ZkClients;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.List;

@@ -8,11 +8,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.cprof.discovery.FleetView;
-import dev.cprof.discovery.InstanceRecord;
-import dev.cprof.discovery.Peer;
-import dev.cprof.discovery.ZkClients;
-import dev.cprof.discovery.ZkPaths;
+import dev.cprof.discovery.registry.FleetView;
+import dev.cprof.discovery.registry.InstanceRecord;
+import dev.cprof.discovery.peer.Peer;
+import dev.cprof.discovery.registry.ZkClients;
+import dev.cprof.discovery.registry.ZkPaths;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;

@@ -4,11 +4,11 @@ import static dev.cprof.cli.FleetHarness.awaitTrue;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import dev.cprof.discovery.FleetView;
-import dev.cprof.discovery.Peer;
-import dev.cprof.discovery.SessionNode;
-import dev.cprof.discovery.ZkClients;
-import dev.cprof.discovery.ZkPaths;
+import dev.cprof.discovery.registry.FleetView;
+import dev.cprof.discovery.peer.Peer;
+import dev.cprof.discovery.registry.SessionNode;
+import dev.cprof.discovery.registry.ZkClients;
+import dev.cprof.discovery.registry.ZkPaths;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;

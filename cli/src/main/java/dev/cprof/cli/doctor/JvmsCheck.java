@@ -1,10 +1,10 @@
 package dev.cprof.cli.doctor;
 
 import dev.cprof.agent.JvmProcess;
-import dev.cprof.discovery.JvmInfo;
-import dev.cprof.discovery.LocalJvms;
-import dev.cprof.discovery.NamingRules;
-import dev.cprof.discovery.ServiceNamer;
+import dev.cprof.discovery.local.JvmInfo;
+import dev.cprof.discovery.local.LocalJvms;
+import dev.cprof.discovery.local.NamingRules;
+import dev.cprof.discovery.local.ServiceNamer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -1,6 +1,6 @@
 package dev.cprof.cli.doctor;
 
-import dev.cprof.discovery.PeerRecord;
+import dev.cprof.discovery.registry.PeerRecord;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;

@@ -1,9 +1,9 @@
 package dev.cprof.cli.doctor;
 
-import dev.cprof.discovery.FleetView;
-import dev.cprof.discovery.PeerRecord;
-import dev.cprof.discovery.ZkClients;
-import dev.cprof.discovery.ZkPaths;
+import dev.cprof.discovery.registry.FleetView;
+import dev.cprof.discovery.registry.PeerRecord;
+import dev.cprof.discovery.registry.ZkClients;
+import dev.cprof.discovery.registry.ZkPaths;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

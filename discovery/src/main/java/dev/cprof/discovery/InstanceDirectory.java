@@ -1,7 +1,0 @@
-package dev.cprof.discovery;
-
-/** Which local instances a peer may attach: exactly those it registered. */
-public interface InstanceDirectory {
-    /** The instance registered under {@code <host>:<pid>}, or null. */
-    InstanceRecord registered(String instanceKey);
-}
