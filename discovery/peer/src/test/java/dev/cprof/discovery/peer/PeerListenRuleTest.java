@@ -65,7 +65,7 @@ class PeerListenRuleTest {
     /** The documents state the rule the code applies (they said "anything but 127.0.0.1" while 127.0.0.2 was served). */
     @Test
     void readmeAndSecurityMdStateTheSameRule() throws IOException {
-        for (Path doc : List.of(Path.of("..", "README.md"), Path.of("..", "docs", "SECURITY.md"))) {
+        for (Path doc : List.of(Path.of("../..", "README.md"), Path.of("../..", "docs", "SECURITY.md"))) {
             String text = Files.readString(doc);
             assertTrue(text.contains("loopback (" + RULE + " or ::1)"), doc + " states the listening rule as 'loopback ("
                     + RULE + " or ::1)'");
