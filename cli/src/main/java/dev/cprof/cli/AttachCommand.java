@@ -1,7 +1,14 @@
 package dev.cprof.cli;
 
-import dev.cprof.discovery.peer.PeerSecurity;
-import dev.cprof.discovery.registry.ZkPaths;
+import dev.cprof.session.ExitCodes;
+import dev.cprof.session.InstanceSource;
+import dev.cprof.session.LongSession;
+import dev.cprof.session.InstanceSources;
+import dev.cprof.session.PidSource;
+import dev.cprof.session.ProfilingSession;
+import dev.cprof.session.SessionClock;
+import dev.cprof.session.SessionMerger;
+
 import dev.cprof.profile.Events;
 import dev.cprof.profile.Json;
 import dev.cprof.profile.Profile;
@@ -15,9 +22,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.Callable;
-import org.apache.curator.framework.CuratorFramework;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -98,23 +103,13 @@ final class AttachCommand implements Callable<Integer> {
         long durationNanos = longDir != null && !spec.commandLine().getParseResult().hasMatchedOption("-d")
                 ? LongSessionOptions.UNLIMITED_NANOS : profiling.durationNanos();
         PrintWriter err = spec.commandLine().getErr();
-        CuratorFramework client = null;
-        InstanceSource source;
-        String sessionId;
         if (target.pids != null) {
             target.pids = PidSource.checked(target.pids); // once each, and only real pids (else exit 2)
-            sessionId = UUID.randomUUID().toString();
-            source = new PidSource(target.pids, quiet || json ? null : err);
-        } else if (zk.hasZk()) {
-            sessionId = FleetSource.newSessionId();
-            PeerSecurity security = zk.peerSecurity();
-            client = zk.connectOrFail();
-            source = new FleetSource(client, zk.connect(), checkService(target.service), security,
-                    durationNanos / 1_000_000, quiet || json ? null : err);
-        } else {
-            sessionId = UUID.randomUUID().toString();
-            source = new LocalServiceSource(checkService(target.service), quiet || json ? null : err);
         }
+        InstanceSources.Chosen chosen = InstanceSources.choose(target.pids, target.service, zk.hasZk() ? zk : null,
+                durationNanos / 1_000_000, quiet || json ? null : err);
+        InstanceSource source = chosen.source();
+        String sessionId = chosen.sessionId();
         StartRequest request = profiling.startRequest(sessionId);
         Progress progress = new Progress(err, longDir == null && !quiet && !json && System.console() != null);
         String title = output.title() != null ? output.title()
@@ -127,7 +122,7 @@ final class AttachCommand implements Callable<Integer> {
             intervals.metadata().put("command", "cprof attach " + source.describe() + " --continuous");
             merger.rotateEvery(longSession.rotateNanos(), intervals::submit);
         }
-        try (SessionClock clock = new SessionClock(); LongSession closing = intervals) {
+        try (chosen; SessionClock clock = new SessionClock(); LongSession closing = intervals) {
             ProfilingSession.Result r = ProfilingSession.run(source, request, durationNanos, clock, progress, merger);
             Profile profile = r.profile();
             profile.metadata().put("session", sessionId);
@@ -145,10 +140,6 @@ final class AttachCommand implements Callable<Integer> {
             int exit = !r.anyAttached() ? ExitCodes.FAILED : r.failures().isEmpty() ? ExitCodes.OK : ExitCodes.PARTIAL;
             report(err, r);
             return exit;
-        } finally {
-            if (client != null) {
-                client.close();
-            }
         }
     }
 
@@ -175,13 +166,6 @@ final class AttachCommand implements Callable<Integer> {
         return sb.toString();
     }
 
-    private static String checkService(String service) {
-        try {
-            return ZkPaths.checkName(service.strip());
-        } catch (IllegalArgumentException e) {
-            throw new CliException(ExitCodes.USAGE, "--service: '" + service + "' is not a service name");
-        }
-    }
 
     private void report(PrintWriter err, ProfilingSession.Result r) {
         Profile profile = r.profile();

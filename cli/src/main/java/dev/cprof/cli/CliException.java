@@ -1,12 +1,15 @@
 package dev.cprof.cli;
 
+import dev.cprof.session.ExitCodes;
+import dev.cprof.session.SessionException;
+
 /**
  * A failure that the user can act on: its message is printed as one line ({@code cprof: message})
- * and the command exits with {@link #exitCode()}. No stack trace unless {@code --debug}.
+ * and the command exits with {@link #exitCode()}. No stack trace unless {@code --debug}. The
+ * session engine raises its own {@link SessionException}, handled the same way.
  */
-public class CliException extends RuntimeException {
+public class CliException extends SessionException {
     private static final long serialVersionUID = 1L;
-    private final int exitCode;
 
     public CliException(String message) {
         this(ExitCodes.FAILED, message, null);
@@ -17,11 +20,6 @@ public class CliException extends RuntimeException {
     }
 
     public CliException(int exitCode, String message, Throwable cause) {
-        super(message, cause);
-        this.exitCode = exitCode;
-    }
-
-    public int exitCode() {
-        return exitCode;
+        super(exitCode, message, cause);
     }
 }

@@ -1,5 +1,7 @@
 package dev.cprof.cli;
 
+import dev.cprof.session.ExitCodes;
+
 import dev.cprof.profile.Events;
 import dev.cprof.profile.Profile;
 import dev.cprof.profile.SafeText;

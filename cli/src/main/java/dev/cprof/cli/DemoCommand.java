@@ -1,5 +1,14 @@
 package dev.cprof.cli;
 
+import dev.cprof.session.AtomicFile;
+import dev.cprof.session.ExitCodes;
+import dev.cprof.session.FleetSource;
+import dev.cprof.session.InstanceSource;
+import dev.cprof.session.InstanceSources;
+import dev.cprof.session.ProfilingSession;
+import dev.cprof.session.SessionClock;
+import dev.cprof.session.SessionMerger;
+
 import dev.cprof.cli.demo.CheckoutService;
 import dev.cprof.cli.demo.DemoZooKeeper;
 import dev.cprof.discovery.registry.FleetView;
@@ -151,7 +160,7 @@ final class DemoCommand implements Callable<Integer> {
 
             StartRequest request = StartRequest.newBuilder().setSessionId(FleetSource.newSessionId())
                     .addEvents(EventType.CPU).setIntervalNs(10_000_000).setFlushIntervalMs(1000).build();
-            FleetSource source = new FleetSource(cliZk, connect, SERVICE, PeerSecurity.none(), durationNanos / 1_000_000,
+            InstanceSource source = InstanceSources.fleet(cliZk, connect, SERVICE, PeerSecurity.none(), durationNanos / 1_000_000,
                     quiet ? null : err);
             Progress progress = new Progress(err, !quiet && System.console() != null);
             ProfilingSession.Result r;

@@ -1,5 +1,8 @@
 package dev.cprof.cli;
 
+import dev.cprof.session.AtomicFile;
+import dev.cprof.session.ExitCodes;
+
 import dev.cprof.profile.Diff;
 import dev.cprof.profile.DiffOutlier;
 import dev.cprof.profile.DiffRule;

@@ -1,5 +1,7 @@
 package dev.cprof.cli;
 
+import dev.cprof.session.ExitCodes;
+
 import dev.cprof.cli.doctor.AgentCopyCheck;
 import dev.cprof.cli.doctor.AgentLibraryCheck;
 import dev.cprof.cli.doctor.Check;

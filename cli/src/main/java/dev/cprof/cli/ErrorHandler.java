@@ -1,5 +1,8 @@
 package dev.cprof.cli;
 
+import dev.cprof.session.SessionException;
+import dev.cprof.session.ExitCodes;
+
 import dev.cprof.profile.SafeText;
 import java.io.FileNotFoundException;
 import java.io.PrintWriter;
@@ -44,7 +47,7 @@ public final class ErrorHandler implements IExecutionExceptionHandler, IParamete
         if (ex instanceof ParameterException pe) {
             code = ExitCodes.USAGE;
             message = usageMessage(pe);
-        } else if (ex instanceof CliException ce) {
+        } else if (ex instanceof SessionException ce) { // CliException too
             code = ce.exitCode();
             message = ce.getMessage();
         } else {
@@ -56,7 +59,7 @@ public final class ErrorHandler implements IExecutionExceptionHandler, IParamete
         return code;
     }
 
-    /** One line for any failure that is not a {@link CliException}. */
+    /** One line for any failure that is not a {@link SessionException}. */
     public static String describe(Throwable t) {
         if (t instanceof UncheckedIOException && t.getCause() != null) {
             t = t.getCause();

@@ -1,5 +1,7 @@
 package dev.cprof.cli;
 
+import dev.cprof.session.ExitCodes;
+
 import dev.cprof.discovery.registry.FleetView;
 import dev.cprof.discovery.registry.InstanceRecord;
 import dev.cprof.discovery.local.JvmInfo;

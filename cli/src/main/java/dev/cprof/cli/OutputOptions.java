@@ -1,5 +1,8 @@
 package dev.cprof.cli;
 
+import dev.cprof.session.AtomicFile;
+import dev.cprof.session.ExitCodes;
+
 import dev.cprof.profile.Format;
 import dev.cprof.profile.Profile;
 import dev.cprof.profile.WriteOptions;

@@ -1,10 +1,11 @@
 package dev.cprof.cli;
 
+import dev.cprof.session.SessionTick;
 import java.io.PrintWriter;
 import java.util.Locale;
 
 /** The one-line progress display on stderr, only when it is a terminal. */
-final class Progress {
+final class Progress implements SessionTick {
     private final PrintWriter err;
     private final boolean enabled;
     private int lastLength;
@@ -14,7 +15,8 @@ final class Progress {
         this.enabled = enabled;
     }
 
-    void show(long attached, long instances, long samples, long bytes, long nanosLeft) {
+    @Override
+    public void tick(long attached, long instances, long samples, long bytes, long nanosLeft) {
         if (!enabled) {
             return;
         }
@@ -25,7 +27,8 @@ final class Progress {
         lastLength = line.length();
     }
 
-    void clear() {
+    @Override
+    public void done() {
         if (enabled && lastLength > 0) {
             err.print("\r" + " ".repeat(lastLength) + "\r");
             err.flush();

@@ -1,5 +1,7 @@
 package dev.cprof.cli;
 
+import dev.cprof.session.ExitCodes;
+
 import dev.cprof.discovery.registry.SessionNode;
 import dev.cprof.discovery.registry.SessionRecord;
 import dev.cprof.discovery.registry.ZkPaths;

@@ -1,7 +1,14 @@
 package dev.cprof.cli;
 
-import dev.cprof.discovery.peer.PeerSecurity;
-import dev.cprof.discovery.registry.ZkPaths;
+import dev.cprof.session.AtomicFile;
+import dev.cprof.session.ExitCodes;
+import dev.cprof.session.InstanceSource;
+import dev.cprof.session.InstanceSources;
+import dev.cprof.session.ProfileMerge;
+import dev.cprof.session.ProfilingSession;
+import dev.cprof.session.SessionClock;
+import dev.cprof.session.SessionMerger;
+
 import dev.cprof.profile.Events;
 import dev.cprof.profile.Format;
 import dev.cprof.profile.Profile;
@@ -19,9 +26,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.UUID;
 import java.util.concurrent.Callable;
-import org.apache.curator.framework.CuratorFramework;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -88,62 +93,34 @@ final class TopCommand implements Callable<Integer> {
         boolean screen = !batch && Main.of(spec).stdout() == System.out && interactive();
         PrintWriter err = spec.commandLine().getErr();
         PrintWriter log = screen ? null : err; // on the full screen, messages wait until the terminal is restored
-        CuratorFramework client = null;
-        InstanceSource source;
-        String sessionId;
-        if (target.pids != null) {
-            sessionId = UUID.randomUUID().toString();
-            source = new PidSource(target.pids, log);
-        } else if (zk.hasZk()) {
-            sessionId = FleetSource.newSessionId();
-            PeerSecurity security = zk.peerSecurity();
-            client = zk.connectOrFail();
-            source = new FleetSource(client, zk.connect(), checkService(target.service), security, durationNanos / 1_000_000, log);
-        } else {
-            sessionId = UUID.randomUUID().toString();
-            source = new LocalServiceSource(checkService(target.service), log);
-        }
-        StartRequest request = profiling.startRequest(sessionId);
+        InstanceSources.Chosen chosen = InstanceSources.choose(target.pids, target.service, zk.hasZk() ? zk : null,
+                durationNanos / 1_000_000, log);
+        InstanceSource source = chosen.source();
+        StartRequest request = profiling.startRequest(chosen.sessionId());
         List<EventType> events = request.getEventsList();
-        SessionMerger merger = new SessionMerger();
         long started = System.nanoTime();
-        try (SessionClock clock = new SessionClock()) {
-            try {
-                source.start(request, merger);
+        ProfilingSession.Result r;
+        try (chosen; SessionClock clock = new SessionClock()) {
+            r = ProfilingSession.run(source, request, clock, new SessionMerger(), (merger, src, c) -> {
                 if (screen) {
-                    new TopScreen(merger, source, clock, events, started, durationNanos).run();
+                    new TopScreen(merger, src, c, events, started, durationNanos).run();
                 } else {
-                    plain(merger, source, clock, events.get(0), started, durationNanos, everyNanos);
+                    plain(merger, src, c, events.get(0), started, durationNanos, everyNanos);
                 }
-                source.stop(ProfilingSession.STOP_WAIT_MS);
-            } finally {
-                source.close();
-                if (client != null) {
-                    client.close();
-                }
-            }
-            merger.finish();
-            List<String> failures = new ArrayList<>();
-            for (InstanceSource.Failed f : source.failed()) {
-                failures.add(f.label() + ": " + f.error());
-            }
-            for (SessionMerger.Stream s : merger.streams()) {
-                if (s.error() != null) {
-                    failures.add(s.label() + ": " + s.error());
-                }
-            }
-            for (String f : failures) {
-                err.println("cprof: " + SafeText.escape(f));
-            }
-            err.flush();
-            if (merger.streams().isEmpty()) {
-                if (source.found() == 0 && source.nothingFound() != null) {
-                    throw new CliException(ExitCodes.NOTHING_FOUND, source.nothingFound());
-                }
-                return ExitCodes.FAILED;
-            }
-            return failures.isEmpty() ? ExitCodes.OK : ExitCodes.PARTIAL;
+            });
         }
+        // a live view: instances that end early are seen on the screen, not reported as partial
+        for (String f : r.errors()) {
+            err.println("cprof: " + SafeText.escape(f));
+        }
+        err.flush();
+        if (!r.anyAttached()) {
+            if (r.found() == 0 && source.nothingFound() != null) {
+                throw new CliException(ExitCodes.NOTHING_FOUND, source.nothingFound());
+            }
+            return ExitCodes.FAILED;
+        }
+        return r.errors().isEmpty() ? ExitCodes.OK : ExitCodes.PARTIAL;
     }
 
     /** Not a terminal: a table every {@code everyNanos}, and one at the end. */
@@ -218,11 +195,4 @@ final class TopCommand implements Callable<Integer> {
         }
     }
 
-    private static String checkService(String service) {
-        try {
-            return ZkPaths.checkName(service.strip());
-        } catch (IllegalArgumentException e) {
-            throw new CliException(ExitCodes.USAGE, "--service: '" + service + "' is not a service name");
-        }
-    }
 }

@@ -1,5 +1,9 @@
 package dev.cprof.cli;
 
+import dev.cprof.session.InstanceSource;
+import dev.cprof.session.SessionClock;
+import dev.cprof.session.SessionMerger;
+
 import dev.cprof.profile.Events;
 import dev.cprof.profile.SafeText;
 import dev.cprof.wire.proto.EventType;

@@ -1,6 +1,9 @@
 package dev.cprof.cli;
 
+import dev.cprof.session.ExitCodes;
+
 import dev.cprof.discovery.peer.PeerSecurity;
+import dev.cprof.session.InstanceSources;
 import dev.cprof.discovery.registry.ZkClients;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -12,7 +15,7 @@ import picocli.CommandLine.Option;
  * ACLs), and the credentials for peers ({@code --token-file}, or mutual TLS with
  * {@code --tls-cert/--tls-key/--tls-ca}). Shared by attach, list, sessions and peer.
  */
-public final class ZkOptions {
+public final class ZkOptions implements InstanceSources.Fleet {
     static final long CONNECT_TIMEOUT_MS = 5_000;
 
     @Option(names = "--zk", paramLabel = "CONNECT",
@@ -45,7 +48,13 @@ public final class ZkOptions {
         return connect;
     }
 
+    @Override
+    public String connectString() {
+        return connect;
+    }
+
     /** Connects (waiting up to 5 s) or fails with one line naming the connect string. */
+    @Override
     public CuratorFramework connectOrFail() throws InterruptedException {
         CuratorFramework client;
         try {
@@ -64,6 +73,7 @@ public final class ZkOptions {
     }
 
     /** The credentials for peers: none, a token, TLS, or both. */
+    @Override
     public PeerSecurity peerSecurity() {
         boolean anyTls = tlsCert != null || tlsKey != null || tlsCa != null;
         if (anyTls && (tlsCert == null || tlsKey == null || tlsCa == null)) {

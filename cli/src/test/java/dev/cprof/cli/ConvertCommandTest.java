@@ -1,5 +1,8 @@
 package dev.cprof.cli;
 
+import dev.cprof.session.AtomicFile;
+import dev.cprof.session.ExitCodes;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

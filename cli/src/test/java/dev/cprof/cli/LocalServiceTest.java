@@ -1,5 +1,7 @@
 package dev.cprof.cli;
 
+import dev.cprof.session.ExitCodes;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;

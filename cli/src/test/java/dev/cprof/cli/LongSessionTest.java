@@ -1,5 +1,8 @@
 package dev.cprof.cli;
 
+import dev.cprof.session.LongSession;
+import dev.cprof.session.SessionMerger;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

@@ -1,4 +1,4 @@
-package dev.cprof.cli;
+package dev.cprof.session;
 
 import dev.cprof.profile.MergeException;
 import dev.cprof.profile.Profile;

@@ -1,4 +1,4 @@
-package dev.cprof.cli;
+package dev.cprof.session;
 
 import dev.cprof.agent.AgentClient;
 import dev.cprof.agent.AgentLibrary;

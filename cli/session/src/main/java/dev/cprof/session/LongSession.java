@@ -1,4 +1,6 @@
-package dev.cprof.cli;
+package dev.cprof.session;
+
+import dev.cprof.session.SessionException;
 
 import dev.cprof.profile.Format;
 import dev.cprof.profile.Profile;
@@ -29,7 +31,7 @@ import java.util.function.UnaryOperator;
  * thread ({@link #submit}) and are written on a thread of their own, so writing never stalls the
  * merge; only the last N interval profiles are kept in memory.
  */
-final class LongSession implements AutoCloseable {
+public final class LongSession implements AutoCloseable {
     static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
     private final Path dir;
     private final String name;
@@ -52,7 +54,7 @@ final class LongSession implements AutoCloseable {
      * @param view   applied to each interval before writing (--include/--exclude, --per-instance)
      * @param log    one line per interval written, or null
      */
-    LongSession(Path dir, String name, int keepHtml, UnaryOperator<Profile> view, String title, PrintWriter log) {
+    public LongSession(Path dir, String name, int keepHtml, UnaryOperator<Profile> view, String title, PrintWriter log) {
         this.dir = dir;
         this.name = name;
         this.keepHtml = keepHtml;
@@ -62,12 +64,12 @@ final class LongSession implements AutoCloseable {
     }
 
     /** Metadata put on every interval's profile (session id, command). */
-    Map<String, String> metadata() {
+    public Map<String, String> metadata() {
         return metadata;
     }
 
     /** A full interval, from the merge thread: queued for writing. */
-    synchronized void submit(Profile interval) {
+    public synchronized void submit(Profile interval) {
         Instant start = intervalStart;
         Instant end = Instant.now();
         intervalStart = end;
@@ -75,7 +77,7 @@ final class LongSession implements AutoCloseable {
     }
 
     /** The last (partial) interval, at the end of the session: written, then waits for all writes. */
-    void finish(Profile last) throws IOException {
+    public void finish(Profile last) throws IOException {
         submit(last);
         writer.shutdown();
         try {
@@ -86,17 +88,17 @@ final class LongSession implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         if (error != null) {
-            throw new CliException(ExitCodes.FAILED, error);
+            throw new SessionException(ExitCodes.FAILED, error);
         }
     }
 
     /** Interval files written so far, oldest first. */
-    synchronized List<Path> written() {
+    public synchronized List<Path> written() {
         return new ArrayList<>(written);
     }
 
     /** Interval profiles held for latest.html: at most --keep-html. */
-    int retained() {
+    public int retained() {
         synchronized (recent) {
             return recent.size();
         }

@@ -1,4 +1,4 @@
-package dev.cprof.cli;
+package dev.cprof.session;
 
 import dev.cprof.profile.Profile;
 import dev.cprof.profile.StackTree;
@@ -9,10 +9,10 @@ import java.util.List;
 import java.util.Map;
 
 /** Sums profiles into one (the rolling view of a long session): instances matched by their description. */
-final class ProfileMerge {
+public final class ProfileMerge {
     private ProfileMerge() {}
 
-    static Profile merge(List<Profile> profiles) {
+    public static Profile merge(List<Profile> profiles) {
         Profile out = new Profile();
         Map<InstanceInfo, Integer> instances = new HashMap<>();
         for (Profile p : profiles) {

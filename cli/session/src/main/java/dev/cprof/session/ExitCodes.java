@@ -1,4 +1,4 @@
-package dev.cprof.cli;
+package dev.cprof.session;
 
 /** The exit codes of every cprof command (README, Exit codes). */
 public final class ExitCodes {

@@ -1,4 +1,4 @@
-package dev.cprof.cli;
+package dev.cprof.session;
 
 import dev.cprof.discovery.local.JvmInfo;
 import dev.cprof.discovery.local.LocalJvms;

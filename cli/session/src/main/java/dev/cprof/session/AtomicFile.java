@@ -1,4 +1,6 @@
-package dev.cprof.cli;
+package dev.cprof.session;
+
+import dev.cprof.session.SessionException;
 
 import java.io.BufferedOutputStream;
 import java.io.IOException;
@@ -12,20 +14,20 @@ import java.nio.file.StandardOpenOption;
 import java.util.concurrent.ThreadLocalRandom;
 
 /** Writes a file all or nothing: a temporary file in the same directory, renamed over the target. */
-final class AtomicFile {
+public final class AtomicFile {
     private AtomicFile() {}
 
-    interface Body {
+    public interface Body {
         void write(OutputStream out) throws IOException;
     }
 
-    static void write(Path target, Body body) throws IOException {
+    public static void write(Path target, Body body) throws IOException {
         Path abs = target.toAbsolutePath();
         if (Files.isSymbolicLink(abs) && Files.exists(abs)) {
             abs = abs.toRealPath(); // write the file the link points to, keep the link
         }
         if (Files.isDirectory(abs)) {
-            throw new CliException(target + " is a directory");
+            throw new SessionException(target + " is a directory");
         }
         if (Files.exists(abs) && !Files.isRegularFile(abs, LinkOption.NOFOLLOW_LINKS)) {
             // a device or a pipe (-o /dev/null, a fifo): write straight into it, never rename over it
@@ -37,7 +39,7 @@ final class AtomicFile {
         Path dir = abs.getParent();
         if (dir == null || !Files.isDirectory(dir)) {
             Path shown = target.getParent() != null ? target.getParent() : dir;
-            throw new CliException("no such directory: " + shown);
+            throw new SessionException("no such directory: " + shown);
         }
         Path tmp = dir.resolve("." + abs.getFileName() + "." + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 16) + ".tmp");
         boolean done = false;
@@ -46,7 +48,7 @@ final class AtomicFile {
             try {
                 file = Files.newOutputStream(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
             } catch (java.nio.file.AccessDeniedException e) {
-                throw new CliException("permission denied: cannot write " + target + " (the directory is not writable)");
+                throw new SessionException("permission denied: cannot write " + target + " (the directory is not writable)");
             }
             try (OutputStream out = new BufferedOutputStream(file, 1 << 16)) {
                 body.write(out);

@@ -1,4 +1,4 @@
-package dev.cprof.cli;
+package dev.cprof.session;
 
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -8,14 +8,14 @@ import java.util.concurrent.TimeUnit;
  * on those signals; the hook ends the wait and then holds the JVM until the command has
  * written its output, so an interrupted session still leaves a complete file.
  */
-final class SessionClock implements AutoCloseable {
+public final class SessionClock implements AutoCloseable {
     private static final long WRITE_GRACE_MS = 20_000;
     private final CountDownLatch ended = new CountDownLatch(1);
     private final CountDownLatch written = new CountDownLatch(1);
     private final Thread hook = new Thread(this::onSignal, "cprof-signal");
     private volatile boolean interrupted;
 
-    SessionClock() {
+    public SessionClock() {
         Runtime.getRuntime().addShutdownHook(hook);
     }
 
@@ -30,7 +30,7 @@ final class SessionClock implements AutoCloseable {
     }
 
     /** Waits up to {@code nanos}; returns early when a signal arrives or {@link #end()} is called. */
-    void await(long nanos, Runnable everySecond) throws InterruptedException {
+    public void await(long nanos, Runnable everySecond) throws InterruptedException {
         long deadline = System.nanoTime() + nanos;
         long left;
         while ((left = deadline - System.nanoTime()) > 0) {
@@ -45,7 +45,7 @@ final class SessionClock implements AutoCloseable {
         ended.countDown();
     }
 
-    boolean interrupted() {
+    public boolean interrupted() {
         return interrupted;
     }
 

@@ -1,4 +1,6 @@
-package dev.cprof.cli;
+package dev.cprof.session;
+
+import dev.cprof.session.SessionException;
 
 import dev.cprof.discovery.registry.FleetView;
 import dev.cprof.discovery.registry.InstanceRecord;
@@ -35,7 +37,7 @@ import org.apache.curator.framework.CuratorFramework;
  * soon as their znode appears; those that leave keep what they sent. The peers' envelopes are
  * relayed into the session's merger.
  */
-final class FleetSource implements InstanceSource {
+public final class FleetSource implements InstanceSource {
     private static final Duration PEER_TIMEOUT = Duration.ofSeconds(5);
     private static final long ZK_WAIT_MS = 5_000;
 
@@ -82,7 +84,7 @@ final class FleetSource implements InstanceSource {
     }
 
     /** The session's id (its znode name): peers stop profiling for it when the znode goes. */
-    static String newSessionId() {
+    public static String newSessionId() {
         return SessionNode.newId();
     }
 
@@ -97,7 +99,7 @@ final class FleetSource implements InstanceSource {
         try {
             sessionNode = SessionNode.create(zk, record, ZK_WAIT_MS);
         } catch (IllegalStateException e) {
-            throw new CliException(ExitCodes.FAILED, e.getMessage()
+            throw new SessionException(ExitCodes.FAILED, e.getMessage()
                     + " (with ZooKeeper ACLs, give the fleet's --zk-auth)");
         }
         watch = fleet.watch(service, new FleetView.InstanceListener() {

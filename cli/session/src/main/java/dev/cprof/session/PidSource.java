@@ -1,4 +1,6 @@
-package dev.cprof.cli;
+package dev.cprof.session;
+
+import dev.cprof.session.SessionException;
 
 import dev.cprof.wire.proto.StartRequest;
 import java.io.PrintWriter;
@@ -6,7 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** {@code attach --pid}: the named JVMs of this host, each attached in process. */
-final class PidSource implements InstanceSource {
+public final class PidSource implements InstanceSource {
     private final List<Long> pids;
     private final List<LocalInstance> instances = new ArrayList<>();
     private final PrintWriter log;
@@ -25,11 +27,11 @@ final class PidSource implements InstanceSource {
      * The --pid list as profiled: each pid once (two sessions of one CLI on one JVM would fight
      * over its agent), and a usage error for a number that cannot be a process id.
      */
-    static List<Long> checked(List<Long> pids) {
+    public static List<Long> checked(List<Long> pids) {
         java.util.LinkedHashSet<Long> unique = new java.util.LinkedHashSet<>();
         for (long pid : pids) {
             if (pid <= 0 || pid > Integer.MAX_VALUE) {
-                throw new CliException(ExitCodes.USAGE, "--pid " + pid + " is not a process id (a JVM's pid is a positive number;"
+                throw new SessionException(ExitCodes.USAGE, "--pid " + pid + " is not a process id (a JVM's pid is a positive number;"
                         + " 'cprof list' shows them)");
             }
             unique.add(pid);

@@ -1,4 +1,4 @@
-package dev.cprof.cli;
+package dev.cprof.session;
 
 import dev.cprof.wire.proto.StartRequest;
 import java.util.List;
@@ -9,7 +9,7 @@ import java.util.List;
  * Every source feeds the session's {@link SessionMerger}; instances it could not profile at all
  * are {@link Failed} rows.
  */
-interface InstanceSource extends AutoCloseable {
+public interface InstanceSource extends AutoCloseable {
 
     /** An instance found but never profiled, and why. */
     record Failed(String label, long pid, String error) {}
