@@ -200,11 +200,11 @@ final class WorkloadDriver {
         run.dataZstdBytes = Compression.compress(bytes).length;
         AgentOverhead.Run decoded = new AgentOverhead.Run();
         if (run.config.cprof()) {
-            AgentOverhead.decodeCprof(data, decoded, warmup);
+            ProfilerOutput.decodeCprof(data, decoded, warmup);
             run.cprofTcpBytes = decoded.tcpBytes;
             run.cprofSteadyTcpPerMin = decoded.steadyTcpPerMin;
         } else {
-            AgentOverhead.decodeJfr(data, decoded);
+            ProfilerOutput.decodeJfr(data, decoded);
         }
         run.cpuSamples = decoded.cpuSamples;
         run.allocSamples = decoded.allocSamples;
