@@ -15,7 +15,7 @@ import dev.cprof.cli.doctor.JdkRelease;
 import dev.cprof.cli.doctor.JvmsCheck;
 import dev.cprof.cli.doctor.Mounts;
 import dev.cprof.cli.doctor.PythonCheck;
-import dev.cprof.cli.workload.TwoMethods;
+import dev.cprof.testkit.TwoMethods;
 import dev.cprof.discovery.registry.PeerRecord;
 import dev.cprof.discovery.registry.ZkClients;
 import dev.cprof.discovery.registry.ZkPaths;

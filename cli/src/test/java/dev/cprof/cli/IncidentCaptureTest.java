@@ -3,7 +3,7 @@ package dev.cprof.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.cprof.cli.workload.TwoMethods;
+import dev.cprof.testkit.TwoMethods;
 import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.cprof.cli.workload.TwoMethods;
+import dev.cprof.testkit.TwoMethods;
 import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -92,7 +92,7 @@ class IncidentScriptsTest {
 
             String threads = Files.readString(dir.resolve("threads.txt"));
             assertTrue(threads.contains("Full thread dump") || threads.contains("\"main\""), threads);
-            assertTrue(threads.contains("dev.cprof.cli.workload.TwoMethods"), threads);
+            assertTrue(threads.contains("dev.cprof.testkit.TwoMethods"), threads);
             String heap = Files.readString(dir.resolve("heap.txt"));
             assertTrue(heap.contains("def new generation") && heap.contains("total"), heap); // -XX:+UseSerialGC
             String info = Files.readString(dir.resolve("info.txt"));
@@ -127,7 +127,7 @@ class IncidentScriptsTest {
             ScriptRun r = script("compare-to-baseline.sh", Map.of(), baseline.toString(), "3", Long.toString(jvm.pid()));
             assertEquals(ExitCodes.REGRESSION, r.code(), r.out() + r.err());
             Path dir = incidentDir(r);
-            assertTrue(r.out().contains("dev.cprof.cli.workload.TwoMethods.hotA"), "the table of top changes: " + r.out());
+            assertTrue(r.out().contains("dev.cprof.testkit.TwoMethods.hotA"), "the table of top changes: " + r.out());
             assertTrue(r.err().contains("cprof: regression: new method ") && r.err().contains("(rule 'new:5%')"), r.err());
             assertTrue(Files.readString(dir.resolve("diff.html")).contains("TwoMethods.hotA"));
             assertTrue(Files.size(dir.resolve("profile.cprof")) > 0);

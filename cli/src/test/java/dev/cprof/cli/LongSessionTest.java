@@ -6,7 +6,7 @@ import dev.cprof.session.SessionMerger;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.cprof.cli.workload.TwoMethods;
+import dev.cprof.testkit.TwoMethods;
 import dev.cprof.profile.Format;
 import dev.cprof.profile.Profile;
 import dev.cprof.wire.BatchEncoder;

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.cprof.cli.workload.TwoMethods;
+import dev.cprof.testkit.TwoMethods;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;

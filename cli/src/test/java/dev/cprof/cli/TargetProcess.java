@@ -27,6 +27,16 @@ final class TargetProcess implements AutoCloseable {
         }
     }
 
+    /** The test classes, and the jar or directory of {@code main} when it lives elsewhere (testkit). */
+    static String classPath(Class<?> main) {
+        try {
+            Path own = Path.of(main.getProtectionDomain().getCodeSource().getLocation().toURI());
+            return own.equals(testClasses()) ? own.toString() : testClasses() + java.io.File.pathSeparator + own;
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     static String java() {
         return Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }
@@ -34,7 +44,7 @@ final class TargetProcess implements AutoCloseable {
     static TargetProcess jvm(Class<?> main, String... jvmArgs) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(java(), "-Xmx128m", "-XX:+UseSerialGC"));
         cmd.addAll(List.of(jvmArgs));
-        cmd.addAll(List.of("-cp", testClasses().toString(), main.getName()));
+        cmd.addAll(List.of("-cp", classPath(main), main.getName()));
         return start(cmd);
     }
 

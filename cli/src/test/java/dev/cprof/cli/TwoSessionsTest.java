@@ -9,7 +9,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.cprof.agent.Attacher;
-import dev.cprof.cli.workload.TwoMethods;
+import dev.cprof.testkit.TwoMethods;
 import dev.cprof.discovery.registry.FleetView;
 import dev.cprof.discovery.peer.Peer;
 import dev.cprof.discovery.registry.ZkClients;

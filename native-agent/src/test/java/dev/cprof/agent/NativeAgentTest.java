@@ -99,8 +99,7 @@ class NativeAgentTest {
         // cpu and wall together: a CPU tick landing in the wall handler (or the reverse) used
         // to be recorded as [unknown_Java];[libcprof-<hash>.so], 1-12 % of the cpu samples.
         try (TargetJvm jvm = TargetJvm.start(java, List.of(), ManyThreads.class)) {
-            jvm.attach(lib, "");
-            try (AgentClient c = AgentClient.connect(jvm.pid(), Duration.ofSeconds(10))) {
+            try (AgentClient c = attached(jvm)) {
                 c.start(request(EventType.CPU, EventType.WALL).build());
                 DecodedProfile p = collect(c, Duration.ofSeconds(4), Duration.ofSeconds(20),
                         d -> d.sum(EventType.CPU, s -> true, false) >= 500);
@@ -129,8 +128,7 @@ class NativeAgentTest {
             List<Double> rates = new ArrayList<>();
             StringBuilder log = new StringBuilder();
             for (int i = 0; i < sessions; i++) {
-                jvm.attach(lib, "");
-                try (AgentClient c = AgentClient.connect(jvm.pid(), Duration.ofSeconds(10))) {
+                try (AgentClient c = attached(jvm)) {
                     c.start(request(EventType.CPU).build());
                     long cpu0 = jvm.cpuNanos("cprof-");
                     DecodedProfile p = collect(c, Duration.ofSeconds(3), Duration.ofSeconds(3), d -> true);
@@ -237,8 +235,7 @@ class NativeAgentTest {
     @MethodSource("dev.cprof.agent.Jdks#all")
     void allocSharesFollowBytes(Path java) throws Exception {
         try (TargetJvm jvm = TargetJvm.start(java, List.of(), AllocSplit.class)) {
-            jvm.attach(lib, "");
-            try (AgentClient c = AgentClient.connect(jvm.pid(), Duration.ofSeconds(10))) {
+            try (AgentClient c = attached(jvm)) {
                 c.start(request(EventType.ALLOC).setAllocIntervalBytes(32 * 1024).build());
                 Predicate<List<String>> a = contains(WORKLOAD + "AllocSplit.allocA");
                 Predicate<List<String>> b = contains(WORKLOAD + "AllocSplit.allocB");
@@ -293,8 +290,7 @@ class NativeAgentTest {
     @MethodSource("dev.cprof.agent.Jdks#all")
     void wallShowsSleepAndLockShowsContention(Path java) throws Exception {
         try (TargetJvm jvm = TargetJvm.start(java, List.of(), SleepLock.class)) {
-            jvm.attach(lib, "");
-            try (AgentClient c = AgentClient.connect(jvm.pid(), Duration.ofSeconds(10))) {
+            try (AgentClient c = attached(jvm)) {
                 c.start(request(EventType.WALL, EventType.LOCK).setThreads(true).build());
                 DecodedProfile p = collect(c, Duration.ofSeconds(3), Duration.ofSeconds(15),
                         d -> d.sum(EventType.LOCK, s -> true, false) >= 5);
@@ -326,8 +322,7 @@ class NativeAgentTest {
     @MethodSource("dev.cprof.agent.Jdks#all")
     void lockSharesCountWaitsUnderTheThreshold(Path java) throws Exception {
         try (TargetJvm jvm = TargetJvm.start(java, List.of(), LockSplit.class)) {
-            jvm.attach(lib, "");
-            try (AgentClient c = AgentClient.connect(jvm.pid(), Duration.ofSeconds(10))) {
+            try (AgentClient c = attached(jvm)) {
                 assertTrue(jvm.awaitOutput("progress ", 5_000));
                 long short0 = jvm.progress("shortNs"), long0 = jvm.progress("longNs");
                 c.start(request(EventType.LOCK).build()); // the agent's default threshold, 10 ms
@@ -401,8 +396,7 @@ class NativeAgentTest {
     @MethodSource("dev.cprof.agent.Jdks#all")
     void stalledClientThenDropLeavesTheAgentServing(Path java) throws Exception {
         try (TargetJvm jvm = TargetJvm.start(java, List.of(), AllocHeavy.class, "1")) {
-            jvm.attach(lib, "");
-            AgentClient stalled = AgentClient.connect(jvm.pid(), Duration.ofSeconds(10));
+            AgentClient stalled = attached(jvm);
             stalled.start(request(EventType.CPU, EventType.ALLOC, EventType.LOCK).setAllocIntervalBytes(16 * 1024)
                     .setFlushIntervalMs(100).setLines(true).setThreads(true).build());
             Thread.sleep(5_000); // never reads: the agent's sends block, then time out
@@ -416,8 +410,7 @@ class NativeAgentTest {
     @MethodSource("dev.cprof.agent.Jdks#all")
     void longSessionEndedByDropLeavesTheAgentServing(Path java) throws Exception {
         try (TargetJvm jvm = TargetJvm.start(java, List.of(), AllocHeavy.class, "1")) {
-            jvm.attach(lib, "");
-            AgentClient c = AgentClient.connect(jvm.pid(), Duration.ofSeconds(10));
+            AgentClient c = attached(jvm);
             c.start(request(EventType.CPU, EventType.ALLOC, EventType.LOCK).setAllocIntervalBytes(64 * 1024)
                     .setFlushIntervalMs(100).setLines(true).build());
             DecodedProfile p = new DecodedProfile();
@@ -444,8 +437,7 @@ class NativeAgentTest {
         Path otherBuild = dir.resolve("libcprof-otherbuild.so");
         Files.copy(lib, otherBuild);
         try (TargetJvm jvm = TargetJvm.start(java, List.of(), AllocHeavy.class, "1")) {
-            jvm.attach(lib, "");
-            AgentClient c = AgentClient.connect(jvm.pid(), Duration.ofSeconds(10));
+            AgentClient c = attached(jvm);
             c.start(request(EventType.CPU, EventType.ALLOC).setAllocIntervalBytes(64 * 1024).setFlushIntervalMs(100).build());
             for (int i = 0; i < 10; i++) {
                 c.next();
@@ -467,8 +459,7 @@ class NativeAgentTest {
     @MethodSource("dev.cprof.agent.Jdks#all")
     void sampleFloodStillFlushesAndStops(Path java) throws Exception {
         try (TargetJvm jvm = TargetJvm.start(java, List.of(), AllocHeavy.class, "3")) {
-            jvm.attach(lib, "");
-            AgentClient c = AgentClient.connect(jvm.pid(), Duration.ofSeconds(10));
+            AgentClient c = attached(jvm);
             c.start(request(EventType.CPU, EventType.ALLOC, EventType.LOCK).setAllocIntervalBytes(256)
                     .setFlushIntervalMs(200).setLines(true).setThreads(true).build());
             DecodedProfile p = new DecodedProfile();
@@ -643,6 +634,12 @@ class NativeAgentTest {
         try (var files = Files.list(dir)) {
             assertEquals(1, files.count(), "no temporary files left");
         }
+    }
+
+    /** Loads the agent into {@code jvm} and connects to it: the start of most tests here. */
+    private static AgentClient attached(TargetJvm jvm) throws Exception {
+        jvm.attach(lib, "");
+        return AgentClient.connect(jvm.pid(), Duration.ofSeconds(10));
     }
 
     private static boolean agentWorkers(TargetJvm jvm) throws IOException {
