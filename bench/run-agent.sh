@@ -32,10 +32,9 @@ CPROF_LIB="${CPROF_LIB:-}"   # default: the libcprof.so of the native-agent jar
 
 cd "$root"
 if [[ "${SKIP_BUILD:-0}" != 1 ]]; then
-    echo "== build (wire, profile, native-agent, bench)"
+    echo "== build (bench and the modules it needs)"
     # Offline first (the usual case on a developer machine); online if something is missing.
-    mvn -B -o -q -pl wire,profile,native-agent install -DskipTests || mvn -B -q -pl wire,profile,native-agent install -DskipTests
-    mvn -B -o -q -pl bench package || mvn -B -q -pl bench package
+    mvn -B -o -q install -DskipTests -pl bench -am || mvn -B -q install -DskipTests -pl bench -am
 fi
 
 echo "== machine"

@@ -21,10 +21,9 @@ MEM_ARGS="${MEM_ARGS:-1000 600}"
 
 cd "$root"
 if [[ "${SKIP_BUILD:-0}" != 1 ]]; then
-    echo "== build (wire, profile, bench)"
+    echo "== build (bench and the modules it needs)"
     # Offline first (the usual case on a developer machine); online if something is missing.
-    mvn -B -o -q -pl wire,profile install -DskipTests || mvn -B -q -pl wire,profile install -DskipTests
-    mvn -B -o -q -pl bench package || mvn -B -q -pl bench package
+    mvn -B -o -q install -DskipTests -pl bench -am || mvn -B -q install -DskipTests -pl bench -am
 fi
 
 cp="$here/target/classes:$here/target/lib/*"

@@ -120,7 +120,7 @@ fi
 command -v java >/dev/null 2>&1 || { say "java (JDK 17 or newer) is needed"; exit 2; }
 
 if [[ "${SKIP_BUILD:-0}" != 1 ]]; then
-  say "building bench and what it needs (wire, profile, native-agent, discovery, cli)"
+  say "building bench and the modules it needs"
   # Offline first (the usual case); online when an artifact (Jetty, H2, Lucene…) is missing.
   mvn -B -o -q install -DskipTests -pl bench -am || mvn -B -q install -DskipTests -pl bench -am
 fi
