@@ -32,7 +32,7 @@ public final class AgentFileStats {
         long[] total = new long[8];
         System.out.println("seq plain zstd-frame zstd-stream | strings:n/bytes frames:n/bytes stacks:n/bytes sample-entries:n/bytes"
                 + " | dropped full/unwalkable/other");
-        Counting stream = new Counting();
+        ProfilerOutput.CountingStream stream = new ProfilerOutput.CountingStream();
         FrameWriter tcp = new FrameWriter(stream, true); // as the peer relays: one zstd stream per connection
         try (InputStream in = new BufferedInputStream(Files.newInputStream(Path.of(args[0])))) {
             FrameReader r = new FrameReader(in, false);
@@ -81,19 +81,5 @@ public final class AgentFileStats {
         }
         System.out.printf("total plain %d zstd-frame %d zstd-stream %d | strings %d frames %d stacks %d samples %d%n",
                 total[0], total[1], stream.count, total[2], total[3], total[4], total[5]);
-    }
-
-    private static final class Counting extends OutputStream {
-        long count;
-
-        @Override
-        public void write(int b) {
-            count++;
-        }
-
-        @Override
-        public void write(byte[] b, int off, int len) {
-            count += len;
-        }
     }
 }

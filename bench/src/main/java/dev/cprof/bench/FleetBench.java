@@ -1,5 +1,6 @@
 package dev.cprof.bench;
 
+import dev.cprof.testkit.AgentThreads;
 import dev.cprof.discovery.registry.FleetView;
 import dev.cprof.discovery.registry.InstanceRecord;
 import dev.cprof.discovery.peer.Peer;
@@ -15,7 +16,6 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -327,22 +327,9 @@ public final class FleetBench {
         return Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }
 
+    /** How many threads of {@code pid} are the agent's sampler (alive only while it profiles). */
     static int samplerThreads(long pid) {
-        int n = 0;
-        try (DirectoryStream<Path> tasks = Files.newDirectoryStream(Path.of("/proc", Long.toString(pid), "task"))) {
-            for (Path t : tasks) {
-                try {
-                    if (Files.readString(t.resolve("comm")).strip().equals("cprof-sampler")) {
-                        n++;
-                    }
-                } catch (IOException e) {
-                    // gone
-                }
-            }
-        } catch (IOException e) {
-            return 0;
-        }
-        return n;
+        return AgentThreads.samplers(pid);
     }
 
     /** utime + stime of a process, in USER_HZ (100/s). */

@@ -1,5 +1,6 @@
 package dev.cprof.cli;
 
+import dev.cprof.testkit.AgentThreads;
 import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -11,7 +12,6 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -132,21 +132,7 @@ final class FleetHarness {
 
     /** How many threads of {@code pid} are the agent's sampler (alive only while it profiles). */
     static int samplerThreads(long pid) {
-        int n = 0;
-        try (DirectoryStream<Path> tasks = Files.newDirectoryStream(Path.of("/proc", Long.toString(pid), "task"))) {
-            for (Path t : tasks) {
-                try {
-                    if (Files.readString(t.resolve("comm")).strip().equals("cprof-sampler")) {
-                        n++;
-                    }
-                } catch (IOException e) {
-                    // thread gone
-                }
-            }
-        } catch (IOException e) {
-            return 0;
-        }
-        return n;
+        return AgentThreads.samplers(pid);
     }
 
     /** The first child of {@code pid} (unshare --fork's child, for example), or -1. */
