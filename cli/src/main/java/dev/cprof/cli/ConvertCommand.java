@@ -32,7 +32,7 @@ import picocli.CommandLine.TypeConversionException;
             "Converts a profile between formats.",
             "",
             "Reads .cprof, pprof (.pb.gz, .pprof) and collapsed stacks (.collapsed, .txt); writes html, svg, collapsed,"
-                    + " pprof (.pb.gz, .pprof), speedscope (.json) and .cprof. The output is written to a"
+                    + " pprof (.pb.gz, .pprof), speedscope (.json), OpenTelemetry profiles (.otlp.pb) and .cprof. The output is written to a"
                     + " temporary file and renamed, so a failed conversion leaves no partial file.",
         })
 final class ConvertCommand implements Callable<Integer> {

@@ -25,7 +25,7 @@ public final class OutputOptions {
 
     @Option(names = "--format", paramLabel = "FORMAT", converter = FormatConverter.class,
             completionCandidates = FormatNames.class,
-            description = "Output format: html, svg, collapsed, pprof, speedscope or cprof. Overrides the extension.")
+            description = "Output format: html, svg, collapsed, pprof, speedscope, otlp (OpenTelemetry profiles, .otlp.pb) or cprof. Overrides the extension.")
     Format format;
 
     @Option(names = "--title", paramLabel = "TITLE", description = "Title of the flame graph.")

@@ -83,6 +83,27 @@ class ConvertCommandTest {
     }
 
     @Test
+    void otlpByExtensionAndByFormatHoldsTheTotalsOfTheCprof() throws IOException {
+        Path in = file("hello.collapsed", HELLO);
+        Path cprof = dir.resolve("hello.cprof");
+        Path otlp = dir.resolve("hello.otlp.pb");
+        assertEquals(0, Cli.run("convert", in.toString(), "-o", cprof.toString()).code());
+        Cli.Result r = Cli.run("convert", cprof.toString(), "-o", otlp.toString());
+        assertEquals(0, r.code(), r.err());
+        dev.cprof.profile.Profile p = ProfileFiles.read(cprof.toString());
+        var decoded = dev.cprof.profile.OtlpProfiles.of(
+                io.opentelemetry.proto.collector.profiles.v1development.ExportProfilesServiceRequest.parseFrom(Files.readAllBytes(otlp)));
+        assertEquals(dev.cprof.profile.OtlpProfiles.totals(p), decoded.totals());
+        assertEquals(java.util.Map.of(in + " cpu", 78L), decoded.totals()); // the collapsed file is the instance
+        assertTrue(decoded.functionNames().contains("app.Checkout.price"), decoded.functionNames().toString());
+        // --format otlp to standard output: the same bytes
+        Cli.Result toStdout = Cli.run("convert", cprof.toString(), "--format", "otlp", "-o", "-");
+        assertEquals(0, toStdout.code(), toStdout.err());
+        assertArrayEquals(Files.readAllBytes(otlp), toStdout.outBytes());
+        assertEquals(List.of(), leftovers());
+    }
+
+    @Test
     void formatOverridesTheExtension() throws IOException {
         Path in = file("hello.collapsed", HELLO);
         Path out = dir.resolve("profile.txt"); // .txt would mean collapsed

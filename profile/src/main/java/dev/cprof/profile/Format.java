@@ -12,6 +12,7 @@ public enum Format {
     SVG("svg", new SvgWriter(), null, ".svg"),
     PPROF("pprof", new PprofWriter(), new PprofReader(), ".pb.gz", ".pprof"),
     SPEEDSCOPE("speedscope", new SpeedscopeWriter(), null, ".json"),
+    OTLP("otlp", new OtlpWriter(), null, ".otlp.pb"),
     CPROF("cprof", new CprofFormat(), new CprofFormat(), ".cprof");
 
     public final String formatName;
@@ -46,7 +47,7 @@ public enum Format {
             }
         }
         throw new IllegalArgumentException("cannot tell the format of '" + fileName
-                + "' from its extension (use .collapsed, .txt, .html, .svg, .pb.gz, .pprof, .json or .cprof, or --format)");
+                + "' from its extension (use .collapsed, .txt, .html, .svg, .pb.gz, .pprof, .json, .otlp.pb or .cprof, or --format)");
     }
 
     public static String names() {
