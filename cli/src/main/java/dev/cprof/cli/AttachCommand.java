@@ -79,6 +79,9 @@ final class AttachCommand implements Callable<Integer> {
     @Mixin
     LongSessionOptions longSession;
 
+    @Mixin
+    ExportOptions export;
+
     @Option(names = "--json", description = "At the end, print a JSON summary to stdout.")
     boolean json;
 
@@ -100,6 +103,7 @@ final class AttachCommand implements Callable<Integer> {
         if (longDir == null) {
             output.resolveFormat();
         }
+        export.exporter(); // a bad --export URL or header file is a usage error before anything is attached
         long durationNanos = longDir != null && !spec.commandLine().getParseResult().hasMatchedOption("-d")
                 ? LongSessionOptions.UNLIMITED_NANOS : profiling.durationNanos();
         PrintWriter err = spec.commandLine().getErr();
@@ -121,6 +125,10 @@ final class AttachCommand implements Callable<Integer> {
             intervals.metadata().put("session", sessionId);
             intervals.metadata().put("command", "cprof attach " + source.describe() + " --continuous");
             merger.rotateEvery(longSession.rotateNanos(), intervals::submit);
+            if (export.enabled()) {
+                boolean verbose = !quiet && !json;
+                intervals.onWritten((p, file) -> export.send(p, file.getFileName().toString(), err, verbose));
+            }
         }
         try (chosen; SessionClock clock = new SessionClock(); LongSession closing = intervals) {
             ProfilingSession.Result r = ProfilingSession.run(source, request, durationNanos, clock, progress, merger);
@@ -135,7 +143,12 @@ final class AttachCommand implements Callable<Integer> {
                 intervals.finish(profile);
                 intervalsWritten = intervals.written().size();
             } else if (r.anyAttached()) {
-                output.write(spec, view(profile), WriteOptions.defaults().withTitle(title));
+                Profile written = view(profile);
+                output.write(spec, written, WriteOptions.defaults().withTitle(title));
+                if (export.enabled()) {
+                    // after the file: a failed export loses nothing and leaves the exit code alone
+                    export.send(written, output.toStdout() ? "the profile" : output.output(), err, !quiet && !json);
+                }
             }
             int exit = !r.anyAttached() ? ExitCodes.FAILED : r.failures().isEmpty() ? ExitCodes.OK : ExitCodes.PARTIAL;
             report(err, r);

@@ -34,6 +34,9 @@ import picocli.CommandLine.TypeConversionException;
             "Reads .cprof, pprof (.pb.gz, .pprof) and collapsed stacks (.collapsed, .txt); writes html, svg, collapsed,"
                     + " pprof (.pb.gz, .pprof), speedscope (.json), OpenTelemetry profiles (.otlp.pb) and .cprof. The output is written to a"
                     + " temporary file and renamed, so a failed conversion leaves no partial file.",
+            "",
+            "--export otlp=URL sends the profile to an OpenTelemetry Collector, with or without -o; without -o a failed"
+                    + " export exits 1.",
         })
 final class ConvertCommand implements Callable<Integer> {
 
@@ -43,6 +46,9 @@ final class ConvertCommand implements Callable<Integer> {
 
     @Mixin
     OutputOptions output;
+
+    @Mixin
+    ExportOptions export;
 
     @Option(names = {"-e", "--event"}, paramLabel = "EVENT", converter = EventConverter.class,
             completionCandidates = EventNames.class,
@@ -55,11 +61,14 @@ final class ConvertCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        if (!output.hasOutput()) {
+        if (!output.hasOutput() && !export.enabled()) {
             throw new CliException(ExitCodes.USAGE, "missing -o FILE: where to write the converted profile (see 'cprof convert --help')");
         }
-        output.resolveFormat(); // fail on a bad -o or --format before reading a big input
-        output.refuseOverwriting(input);
+        export.exporter(); // a bad --export URL or header file: a usage error before reading
+        if (output.hasOutput()) {
+            output.resolveFormat(); // fail on a bad -o or --format before reading a big input
+            output.refuseOverwriting(input);
+        }
         Profile profile = ProfileFiles.read(input);
         if (event != null && !profile.events().contains(event)) {
             throw new CliException(input + " has no " + Events.name(event) + " samples (it has: "
@@ -68,7 +77,16 @@ final class ConvertCommand implements Callable<Integer> {
         warnIfEmpty(profile);
         String title = output.title() != null ? output.title() : java.nio.file.Path.of(input).getFileName().toString();
         WriteOptions options = WriteOptions.defaults().withTitle(title).withEvent(event);
-        output.write(spec, profile, options);
+        if (output.hasOutput()) {
+            output.write(spec, profile, options);
+        }
+        if (export.enabled()) {
+            PrintWriter err = spec.commandLine().getErr();
+            boolean sent = export.send(profile, input, err, true);
+            if (!sent && !output.hasOutput()) {
+                return ExitCodes.FAILED; // the export was the only output
+            }
+        }
         return ExitCodes.OK;
     }
 

@@ -48,6 +48,7 @@ public final class LongSession implements AutoCloseable {
     private final Deque<Profile> recent = new ArrayDeque<>();
     private final List<Path> written = new ArrayList<>();
     private volatile String error;
+    private volatile java.util.function.BiConsumer<Profile, Path> onWritten;
     private Instant intervalStart = Instant.now();
 
     /**
@@ -66,6 +67,14 @@ public final class LongSession implements AutoCloseable {
     /** Metadata put on every interval's profile (session id, command). */
     public Map<String, String> metadata() {
         return metadata;
+    }
+
+    /**
+     * Called on the writer thread with each interval's profile (as written) and its file, after the
+     * file and latest.html are written: --export sends it on. Its failures are its own to report.
+     */
+    public void onWritten(java.util.function.BiConsumer<Profile, Path> hook) {
+        this.onWritten = hook;
     }
 
     /** A full interval, from the merge thread: queued for writing. */
@@ -137,6 +146,10 @@ public final class LongSession implements AutoCloseable {
                 }
                 log.println("cprof: " + file + " (" + samples + " samples)");
                 log.flush();
+            }
+            var hook = onWritten;
+            if (hook != null) {
+                hook.accept(p, file);
             }
         } catch (IOException | RuntimeException e) {
             error = "writing an interval into " + dir + " failed: " + e.getMessage();
