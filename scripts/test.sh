@@ -74,6 +74,10 @@ fi
 CPROF_JDK21="$(scripts/jdk21.sh)"
 export CPROF_JDK21
 
+# The OpenTelemetry Collector that OtlpCollectorTest exports into, built from its Go modules once
+# (minutes on two cores the first time, then cached under ~/.cache/cprof-test/otelcol/).
+say "test collector: $(scripts/otelcol/build.sh)"
+
 # Tests that need the browser or 'go tool pprof' fail here instead of skipping.
 export CPROF_REQUIRE_BROWSER=1
 export CPROF_REQUIRE_TOOLS=1

@@ -25,7 +25,7 @@ public final class ExportOptions {
 
     @Option(names = "--export", paramLabel = "otlp=URL",
             description = "Also send the profile to an OpenTelemetry Collector over OTLP/HTTP (protobuf, gzip): otlp=http://HOST:4318"
-                    + " (the path defaults to /v1/profiles; https for TLS). With --continuous every interval is sent."
+                    + " (the path defaults to /v1development/profiles; https for TLS). With --continuous every interval is sent."
                     + " Retried with backoff; a failed export is reported on stderr and the local file is kept.")
     String export;
 
@@ -68,11 +68,19 @@ public final class ExportOptions {
     }
 
     /**
-     * Sends the profile; true when it was accepted. One line on {@code err} either way (the
+     * Sends the profile; true when it was accepted (or had no samples, so nothing to send). One line on {@code err} either way (the
      * success line only when {@code verbose}); {@code what} names the profile in it.
      */
     boolean send(Profile profile, String what, PrintWriter err, boolean verbose) {
         OtlpExporter e = exporter();
+        if (samples(profile) == 0) {
+            // nothing a receiver would keep (a Collector drops a request without samples): no request
+            if (verbose) {
+                err.println("cprof: " + SafeText.escape(what) + " has no samples: nothing exported");
+                err.flush();
+            }
+            return true;
+        }
         try {
             String sent = e.send(profile);
             if (verbose) {
@@ -86,5 +94,13 @@ public final class ExportOptions {
             err.flush();
             return false;
         }
+    }
+
+    private static long samples(Profile p) {
+        long n = 0;
+        for (var e : p.events()) {
+            n += p.total(e, -1);
+        }
+        return n;
     }
 }

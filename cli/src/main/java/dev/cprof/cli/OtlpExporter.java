@@ -26,13 +26,13 @@ import java.util.zip.GZIPOutputStream;
 /**
  * Sends profiles to an OpenTelemetry Collector (or any OTLP/HTTP receiver of profiles): one
  * POST of a binary, gzip-compressed {@code ExportProfilesServiceRequest} ({@link OtlpWriter}) to
- * {@code URL/v1/profiles}, over TLS for an https URL (the JVM's trust store). Retries what the
+ * {@code URL/v1development/profiles}, over TLS for an https URL (the JVM's trust store). Retries what the
  * OTLP specification calls retryable (connection failures, 429, 502, 503, 504) with exponential
  * backoff, honouring Retry-After; gives up at once on other answers (400, 401, 404, 413...).
  */
 final class OtlpExporter {
     /** Where OTLP/HTTP receives profiles when the URL names no path. */
-    static final String PROFILES_PATH = "/v1/profiles";
+    static final String PROFILES_PATH = "/v1development/profiles";
     private static final Set<Integer> RETRYABLE = Set.of(429, 502, 503, 504);
     /** Headers a file may not set: the exporter's own, or the HTTP client's. */
     private static final Set<String> RESERVED = Set.of("content-type", "content-encoding", "content-length", "host",

@@ -21,11 +21,11 @@ class ExportOptionsTest {
 
     @Test
     void endpointDefaultsToTheProfilesPath() {
-        assertEquals(URI.create("http://localhost:4318/v1/profiles"), OtlpExporter.endpoint("otlp=http://localhost:4318"));
-        assertEquals(URI.create("http://localhost:4318/v1/profiles"), OtlpExporter.endpoint("otlp=http://localhost:4318/"));
-        assertEquals(URI.create("https://otel.example:443/custom/v1/profiles"),
-                OtlpExporter.endpoint("otlp=https://otel.example:443/custom/v1/profiles"));
-        assertEquals(URI.create("http://[::1]:4318/v1/profiles"), OtlpExporter.endpoint("OTLP=http://[::1]:4318"));
+        assertEquals(URI.create("http://localhost:4318/v1development/profiles"), OtlpExporter.endpoint("otlp=http://localhost:4318"));
+        assertEquals(URI.create("http://localhost:4318/v1development/profiles"), OtlpExporter.endpoint("otlp=http://localhost:4318/"));
+        assertEquals(URI.create("https://otel.example:443/custom/v1development/profiles"),
+                OtlpExporter.endpoint("otlp=https://otel.example:443/custom/v1development/profiles"));
+        assertEquals(URI.create("http://[::1]:4318/v1development/profiles"), OtlpExporter.endpoint("OTLP=http://[::1]:4318"));
     }
 
     @Test

@@ -109,14 +109,18 @@ public final class OtlpProfiles {
     public Map<String, Object> resource(int r) {
         Map<String, Object> out = new LinkedHashMap<>();
         for (KeyValue kv : request.getResourceProfiles(r).getResource().getAttributesList()) {
-            out.put(kv.getKey(), value(kv.getValue()));
+            // a key and a string value may be references into the dictionary's strings (a Collector
+            // sends them so) instead of the text (as cprof writes them)
+            String key = kv.getKey().isEmpty() && kv.getKeyStrindex() != 0 ? dict.getStringTable(kv.getKeyStrindex()) : kv.getKey();
+            out.put(key, value(kv.getValue()));
         }
         return out;
     }
 
-    static Object value(AnyValue v) {
+    private Object value(AnyValue v) {
         return switch (v.getValueCase()) {
             case STRING_VALUE -> v.getStringValue();
+            case STRING_VALUE_STRINDEX -> dict.getStringTable(v.getStringValueStrindex());
             case INT_VALUE -> v.getIntValue();
             case DOUBLE_VALUE -> v.getDoubleValue();
             case BOOL_VALUE -> v.getBoolValue();
@@ -175,7 +179,7 @@ public final class OtlpProfiles {
                 KeyValueAndUnit kv = dict.getAttributeTable(a);
                 String key = dict.getStringTable(kv.getKeyStrindex());
                 if (key.equals(OtlpWriter.FRAME_TYPE) || key.equals(OtlpWriter.FRAME_KIND)) {
-                    out.put(name, kv.getValue().getStringValue());
+                    out.put(name, (String) value(kv.getValue()));
                 }
             }
         }
