@@ -1,6 +1,6 @@
 // cprof-otelcol: a minimal OpenTelemetry Collector for cprof's tests and for trying the OTLP
-// export by hand. It is the real Collector (otelcol, the OTLP receiver, the service with the
-// profiles signal behind its feature gate) with one exporter of its own, "cprofile", that writes
+// export by hand. It is the real Collector (otelcol, the OTLP receiver, the debug exporter, the
+// service with the profiles signal behind its feature gate) and one exporter of its own, "cprofile", that writes
 // every batch of profiles it receives into a directory as one binary ExportProfilesServiceRequest
 // (<dir>/<n>.pb, renamed into place when complete), which the tests decode with the official
 // Java classes. A contrib file exporter would do the same, but would pull in the whole contrib
@@ -25,6 +25,7 @@ import (
 	"go.opentelemetry.io/collector/confmap/provider/fileprovider"
 	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/exporter"
+	"go.opentelemetry.io/collector/exporter/debugexporter"
 	"go.opentelemetry.io/collector/exporter/xexporter"
 	"go.opentelemetry.io/collector/otelcol"
 	"go.opentelemetry.io/collector/pdata/pprofile"
@@ -93,7 +94,7 @@ func components() (otelcol.Factories, error) {
 	if f.Receivers, err = otelcol.MakeFactoryMap[receiver.Factory](otlpreceiver.NewFactory()); err != nil {
 		return f, err
 	}
-	if f.Exporters, err = otelcol.MakeFactoryMap[exporter.Factory](newFileExporterFactory()); err != nil {
+	if f.Exporters, err = otelcol.MakeFactoryMap[exporter.Factory](newFileExporterFactory(), debugexporter.NewFactory()); err != nil {
 		return f, err
 	}
 	return f, nil
