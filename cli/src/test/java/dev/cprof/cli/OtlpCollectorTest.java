@@ -267,17 +267,12 @@ class OtlpCollectorTest {
             }
             assertTrue(want.size() >= 2, "intervals with samples: " + want + "\n" + r.err());
             List<Map<String, Long>> received = new ArrayList<>();
-            long sum = 0;
             for (ExportProfilesServiceRequest req : mine) {
                 received.add(OtlpProfiles.of(req).totals());
                 assertEquals(jvm.pid(), OtlpProfiles.of(req).resource(0).get("process.pid"));
                 assertEquals("java", OtlpProfiles.of(req).resource(0).get("process.runtime.name"));
             }
             assertEquals(want, received, "one request per interval with samples, in order\n" + r.err());
-            for (Map<String, Long> t : want) {
-                sum += t.values().stream().mapToLong(Long::longValue).sum();
-            }
-            assertTrue(sum >= 50, "samples over the session: " + sum);
         }
     }
 
