@@ -17,8 +17,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 
+	"go.opentelemetry.io/collector/client"
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/confmap"
 	"go.opentelemetry.io/collector/confmap/provider/envprovider"
@@ -34,9 +36,12 @@ import (
 	"go.opentelemetry.io/collector/service/telemetry/otelconftelemetry"
 )
 
-// Config of the cprofile exporter: the directory the batches go into.
+// Config of the cprofile exporter: the directory the batches go into, and the request headers
+// to record beside each batch (<n>.headers, "name: value" lines; needs include_metadata: true
+// on the receiver), so a test can see what a client sent.
 type Config struct {
-	Directory string `mapstructure:"directory"`
+	Directory string   `mapstructure:"directory"`
+	Headers   []string `mapstructure:"headers"`
 }
 
 func (c *Config) Validate() error {
@@ -47,8 +52,9 @@ func (c *Config) Validate() error {
 }
 
 type fileExporter struct {
-	dir string
-	n   atomic.Int64
+	dir     string
+	headers []string
+	n       atomic.Int64
 }
 
 func (e *fileExporter) Start(context.Context, component.Host) error {
@@ -61,7 +67,7 @@ func (e *fileExporter) Capabilities() consumer.Capabilities {
 	return consumer.Capabilities{MutatesData: false}
 }
 
-func (e *fileExporter) ConsumeProfiles(_ context.Context, pd pprofile.Profiles) error {
+func (e *fileExporter) ConsumeProfiles(ctx context.Context, pd pprofile.Profiles) error {
 	m := pprofile.ProtoMarshaler{}
 	b, err := m.MarshalProfiles(pd)
 	if err != nil {
@@ -69,6 +75,18 @@ func (e *fileExporter) ConsumeProfiles(_ context.Context, pd pprofile.Profiles) 
 	}
 	n := e.n.Add(1)
 	final := filepath.Join(e.dir, fmt.Sprintf("%06d.pb", n))
+	if len(e.headers) > 0 {
+		var sb strings.Builder
+		info := client.FromContext(ctx)
+		for _, h := range e.headers {
+			for _, v := range info.Metadata.Get(h) {
+				fmt.Fprintf(&sb, "%s: %s\n", h, v)
+			}
+		}
+		if err := os.WriteFile(filepath.Join(e.dir, fmt.Sprintf("%06d.headers", n)), []byte(sb.String()), 0o644); err != nil {
+			return err
+		}
+	}
 	tmp := final + ".tmp"
 	if err := os.WriteFile(tmp, b, 0o644); err != nil {
 		return err
@@ -83,7 +101,8 @@ func newFileExporterFactory() exporter.Factory {
 		component.MustNewType("cprofile"),
 		func() component.Config { return &Config{} },
 		xexporter.WithProfiles(func(_ context.Context, _ exporter.Settings, cfg component.Config) (xexporter.Profiles, error) {
-			return &fileExporter{dir: cfg.(*Config).Directory}, nil
+			c := cfg.(*Config)
+			return &fileExporter{dir: c.Directory, headers: c.Headers}, nil
 		}, component.StabilityLevelDevelopment),
 	)
 }

@@ -65,9 +65,11 @@ class OtlpCollectorTest {
                     "    protocols:",
                     "      http:",
                     "        endpoint: 127.0.0.1:" + port,
+                    "        include_metadata: true",
                     "exporters:",
                     "  cprofile:",
                     "    directory: " + out,
+                    "    headers: [authorization, x-scope-orgid]",
                     "service:",
                     "  telemetry:",
                     "    metrics:",
@@ -291,6 +293,20 @@ class OtlpCollectorTest {
             assertTrue(r.err().contains("exported"), r.err());
             assertEquals(OtlpProfiles.totals(read(cprof)), totals(late.received()));
         }
+    }
+
+    @Test
+    void headersFromTheFileReachTheCollector() throws Exception {
+        Path cprof = cprofFile();
+        Path headers = dir.resolve("otlp-headers");
+        Files.writeString(headers, "# for the collector\nAuthorization: Bearer t0ken-42\nX-Scope-OrgID: tenant-7\n");
+        int before = collector.received().size();
+        Cli.Result r = Cli.run("convert", cprof.toString(), "--export", collector.url(), "--export-header-file", headers.toString());
+        assertEquals(0, r.code(), r.err());
+        assertFalse(r.err().contains("t0ken"), "the token stays out of messages: " + r.err());
+        assertEquals(before + 1, collector.received().size());
+        Path recorded = collector.out.resolve(String.format("%06d.headers", before + 1));
+        assertEquals("authorization: Bearer t0ken-42\nx-scope-orgid: tenant-7\n", Files.readString(recorded));
     }
 
     /** A .cprof of two instances. */
