@@ -1,8 +1,7 @@
 package dev.cprof.cli;
 
-import dev.cprof.session.ExitCodes;
-
 import dev.cprof.profile.Events;
+import dev.cprof.session.ExitCodes;
 import dev.cprof.wire.proto.EventType;
 import dev.cprof.wire.proto.StartRequest;
 import java.time.Duration;

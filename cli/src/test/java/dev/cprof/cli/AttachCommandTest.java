@@ -1,11 +1,10 @@
 package dev.cprof.cli;
 
-import dev.cprof.session.ExitCodes;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.cprof.session.ExitCodes;
 import dev.cprof.testkit.TwoMethods;
 import java.nio.file.Files;
 import java.nio.file.Path;

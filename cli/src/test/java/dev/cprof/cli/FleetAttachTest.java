@@ -1,7 +1,5 @@
 package dev.cprof.cli;
 
-import dev.cprof.session.ExitCodes;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -9,9 +7,10 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.cprof.agent.Attacher;
-import dev.cprof.discovery.registry.FleetView;
 import dev.cprof.discovery.peer.Peer;
+import dev.cprof.discovery.registry.FleetView;
 import dev.cprof.discovery.registry.ZkClients;
+import dev.cprof.session.ExitCodes;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,10 +1,10 @@
 package dev.cprof.cli;
 
-import dev.cprof.testkit.AgentThreads;
 import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.cprof.agent.Attacher;
+import dev.cprof.testkit.AgentThreads;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;

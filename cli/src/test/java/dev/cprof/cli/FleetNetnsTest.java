@@ -1,7 +1,5 @@
 package dev.cprof.cli;
 
-import dev.cprof.session.ExitCodes;
-
 import static dev.cprof.cli.FleetHarness.awaitTrue;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -13,6 +11,7 @@ import dev.cprof.discovery.registry.FleetView;
 import dev.cprof.discovery.registry.InstanceRecord;
 import dev.cprof.discovery.registry.PeerRecord;
 import dev.cprof.discovery.registry.ZkClients;
+import dev.cprof.session.ExitCodes;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;

@@ -1,7 +1,5 @@
 package dev.cprof.cli;
 
-import dev.cprof.session.ExitCodes;
-
 import static dev.cprof.cli.FleetHarness.awaitTrue;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -9,10 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.cprof.cli.demo.CheckoutService;
+import dev.cprof.discovery.peer.Peer;
 import dev.cprof.discovery.registry.FleetView;
 import dev.cprof.discovery.registry.InstanceRecord;
-import dev.cprof.discovery.peer.Peer;
 import dev.cprof.discovery.registry.ZkClients;
+import dev.cprof.session.ExitCodes;
 import java.io.File;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;

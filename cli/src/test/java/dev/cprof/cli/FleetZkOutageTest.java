@@ -4,8 +4,8 @@ import static dev.cprof.cli.FleetHarness.awaitTrue;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import dev.cprof.discovery.registry.FleetView;
 import dev.cprof.discovery.peer.Peer;
+import dev.cprof.discovery.registry.FleetView;
 import dev.cprof.discovery.registry.SessionNode;
 import dev.cprof.discovery.registry.ZkClients;
 import dev.cprof.discovery.registry.ZkPaths;

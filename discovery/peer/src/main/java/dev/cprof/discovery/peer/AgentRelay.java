@@ -1,12 +1,11 @@
 package dev.cprof.discovery.peer;
 
-import dev.cprof.discovery.registry.InstanceRecord;
-
 import dev.cprof.agent.AttachException;
+import dev.cprof.discovery.registry.InstanceRecord;
 import dev.cprof.python.PythonFollower;
 import dev.cprof.wire.FrameWriter;
-import dev.cprof.wire.proto.Envelope;
 import dev.cprof.wire.proto.Batch;
+import dev.cprof.wire.proto.Envelope;
 import dev.cprof.wire.proto.Error;
 import dev.cprof.wire.proto.FrameKind;
 import dev.cprof.wire.proto.InstanceEnded;

@@ -1,21 +1,20 @@
 package dev.cprof.discovery.peer;
 
-import dev.cprof.discovery.registry.ZkClients;
-import dev.cprof.discovery.registry.FleetView;
-import dev.cprof.discovery.registry.InstanceRecord;
-import dev.cprof.discovery.registry.PeerRecord;
-import dev.cprof.discovery.registry.SessionNode;
-import dev.cprof.discovery.registry.SessionRecord;
-import dev.cprof.testkit.Await;
-import dev.cprof.testkit.TargetJvm;
-import dev.cprof.testkit.TestZk;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.cprof.agent.Attacher;
+import dev.cprof.discovery.registry.FleetView;
+import dev.cprof.discovery.registry.InstanceRecord;
+import dev.cprof.discovery.registry.PeerRecord;
+import dev.cprof.discovery.registry.SessionNode;
+import dev.cprof.discovery.registry.SessionRecord;
+import dev.cprof.discovery.registry.ZkClients;
+import dev.cprof.testkit.Await;
+import dev.cprof.testkit.TargetJvm;
+import dev.cprof.testkit.TestZk;
 import dev.cprof.wire.SampleGroups;
 import dev.cprof.wire.proto.Envelope;
 import dev.cprof.wire.proto.EventType;
