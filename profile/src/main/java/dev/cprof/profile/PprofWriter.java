@@ -33,7 +33,7 @@ import java.util.zip.GZIPOutputStream;
  *
  * <p>The messages are protoc's classes of {@code src/main/proto/pprof.proto} ({@link Pprof}). The
  * profile is never built whole: a protobuf message is the concatenation of its fields, so it is
- * written in parts in field order, as pprof's own encoder does: a {@code Profile} holding the
+ * written in parts, in field order: a {@code Profile} holding the
  * sample types, then each sample, mapping, location and function as one field of the profile,
  * then a {@code Profile} holding the string table and the rest.
  */
