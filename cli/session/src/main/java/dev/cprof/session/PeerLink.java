@@ -67,7 +67,7 @@ final class PeerLink {
                 streams.put(info.getInstanceId(), fleet.attached(key, info));
             }
             case BATCH -> {
-                SessionMerger.Stream s = streams.get(e.getBatch().getInstanceId());
+                SessionMerger.Stream s = streams.get(e.getRelayInstanceId());
                 if (s != null) {
                     s.offer(e.getBatch(), e.getSerializedSize());
                 }

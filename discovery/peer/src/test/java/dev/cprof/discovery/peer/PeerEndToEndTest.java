@@ -86,7 +86,7 @@ class PeerEndToEndTest {
                 while ((samples == 0 || batches < 2) && System.currentTimeMillis() < deadline) {
                     Envelope e = poll(got, 5);
                     assertTrue(e.hasBatch(), "expected Batch, got " + e.getMsgCase() + " " + e);
-                    assertEquals(id, e.getBatch().getInstanceId(), "batches carry the connection's instance id");
+                    assertEquals(id, e.getRelayInstanceId(), "batches carry the connection's instance id");
                     batches++;
                     samples += SampleGroups.totalCount(e.getBatch());
                 }
@@ -128,7 +128,7 @@ class PeerEndToEndTest {
                     Envelope lateInfo = waitFor(got, 15, e -> e.hasInstance());
                     assertEquals(late.pid(), lateInfo.getInstance().getPid());
                     assertEquals(2, lateInfo.getInstance().getInstanceId());
-                    waitFor(got, 5, e -> e.hasBatch() && e.getBatch().getInstanceId() == 2);
+                    waitFor(got, 5, e -> e.hasBatch() && e.getRelayInstanceId() == 2);
                     // the late JVM exits: its instance ends, the other keeps going
                     late.close();
                     Envelope ended = waitFor(got, 5, Envelope::hasInstanceEnded);
