@@ -59,6 +59,29 @@ public final class RelayedBatch {
     }
 
     /**
+     * A client's reading of one message from a peer ({@link FrameReader#readRaw()}). The peer relays
+     * batches without parsing them, so a relayed batch that does not parse is the fault of its
+     * instance's agent, not of the connection: it comes back as an Error{INTERNAL} with that
+     * instance's id (as a peer reports an agent stream that broke). Any other malformed message
+     * is a {@link WireException}, as from {@link FrameReader#read()}.
+     */
+    public static Envelope decode(FrameReader in, byte[] message) throws WireException {
+        try {
+            return in.parse(message);
+        } catch (WireException malformed) {
+            int instance = relayId(message);
+            if (instance == 0) {
+                throw malformed;
+            }
+            Throwable cause = malformed.getCause();
+            return Envelope.newBuilder().setError(dev.cprof.wire.proto.Error.newBuilder()
+                    .setCode(dev.cprof.wire.proto.Error.Code.INTERNAL).setInstanceId(instance)
+                    .setMessage("agent stream broke: " + malformed.getMessage()
+                            + (cause != null && cause.getMessage() != null ? " (" + cause.getMessage() + ")" : ""))).build();
+        }
+    }
+
+    /**
      * The relay_instance_id of a frame made of Envelope.batch and relay_instance_id fields only,
      * read at the top level without looking into the batch; 0 when the frame is anything else
      * (or names no instance, or is cut). Lets a client charge a batch that does not parse to its

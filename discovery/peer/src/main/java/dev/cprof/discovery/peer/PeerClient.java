@@ -5,7 +5,6 @@ import dev.cprof.wire.FrameReader;
 import dev.cprof.wire.FrameWriter;
 import dev.cprof.wire.Limits;
 import dev.cprof.wire.RelayedBatch;
-import dev.cprof.wire.WireException;
 import dev.cprof.wire.proto.AttachRequest;
 import dev.cprof.wire.proto.AuthResponse;
 import dev.cprof.wire.proto.Envelope;
@@ -122,18 +121,7 @@ public final class PeerClient implements AutoCloseable {
             if (message == null) {
                 return null;
             }
-            try {
-                return in.parse(message);
-            } catch (WireException malformed) {
-                int instance = RelayedBatch.relayId(message);
-                if (instance == 0) {
-                    throw malformed;
-                }
-                return Envelope.newBuilder().setError(dev.cprof.wire.proto.Error.newBuilder()
-                        .setCode(dev.cprof.wire.proto.Error.Code.INTERNAL).setInstanceId(instance)
-                        .setMessage("agent stream broke: " + malformed.getMessage()
-                                + (malformed.getCause() != null ? " (" + malformed.getCause().getMessage() + ")" : ""))).build();
-            }
+            return RelayedBatch.decode(in, message);
         } catch (java.net.SocketException e) {
             if (socket.isClosed()) {
                 return null; // closed by close() from another thread
