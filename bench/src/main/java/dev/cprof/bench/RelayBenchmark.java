@@ -11,6 +11,11 @@ import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.infra.BenchmarkParams;
+import org.openjdk.jmh.infra.IterationParams;
+import org.openjdk.jmh.runner.IterationType;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
@@ -37,6 +42,11 @@ import org.openjdk.jmh.annotations.Warmup;
  * <p>Batches ({@link SyntheticFleet}, seed 42): {@code steady} = one second of 100 cpu samples
  * with nothing new in the dictionary (197 bytes); {@code dictionary} = an instance's first batch,
  * 3,000 frames and 5,000 stacks (about 600 KB), the attach burst's worst case.
+ *
+ * <p>Besides JMH's wall-clock score, every measurement iteration prints a {@code cpu-per-op} line:
+ * the benchmark thread's own CPU time per relayed batch, steadier than the wall-clock score on a
+ * shared machine (as in {@link MergeBenchmark}). With {@code -prof gc}, {@code gc.alloc.rate.norm}
+ * gives the bytes allocated per batch, which does not depend on the load at all.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -56,6 +66,24 @@ public class RelayBenchmark {
     private byte[] idField;
     private FrameWriter out;
     private static final int ID = 7;
+    private static final java.lang.management.ThreadMXBean THREADS = java.lang.management.ManagementFactory.getThreadMXBean();
+    private long invocations;
+    private long cpuStart;
+
+    @Setup(Level.Iteration)
+    public void startIteration() {
+        invocations = 0;
+        cpuStart = THREADS.getCurrentThreadCpuTime();
+    }
+
+    @TearDown(Level.Iteration)
+    public void endIteration(BenchmarkParams benchmark, IterationParams iteration) {
+        long cpu = THREADS.getCurrentThreadCpuTime() - cpuStart;
+        if (iteration.getType() == IterationType.MEASUREMENT && invocations > 0) {
+            String name = benchmark.getBenchmark().substring(benchmark.getBenchmark().lastIndexOf('.') + 1);
+            System.out.printf("%ncpu-per-op %s %s compressed=%s %.0f ns%n", name, batch, compressed, cpu / (double) invocations);
+        }
+    }
 
     @Setup
     public void setUp() {
@@ -70,6 +98,7 @@ public class RelayBenchmark {
 
     @Benchmark
     public void reencode() throws IOException {
+        invocations++;
         Envelope e;
         try {
             e = Envelope.parseFrom(frame);
@@ -82,6 +111,7 @@ public class RelayBenchmark {
 
     @Benchmark
     public void raw() throws IOException {
+        invocations++;
         if (!RelayedBatch.isBatch(frame)) {
             throw new IllegalStateException("not a batch frame");
         }
