@@ -160,7 +160,7 @@ class FleetNetnsTest {
 
         Path out = dir.resolve("netns.collapsed");
         Cli.Result r = Cli.run("attach", "--service", service, "--zk", server.getConnectString(), "--token-file",
-                token.toString(), "-d", "4s", FleetHarness.FLUSH, "--per-instance", "-o", out.toString(), "--json");
+                token.toString(), "-d", "6s", FleetHarness.FLUSH, "--per-instance", "-o", out.toString(), "--json");
         assertEquals(0, r.code(), r.err() + r.out() + peerLogs());
         Map<String, Long> byInstance = FleetHarness.samplesByRoot(out);
         for (int i = 0; i < 2; i++) {
@@ -196,14 +196,17 @@ class FleetNetnsTest {
         awaitTrue(20_000, "four instances registered", () -> instances(fleet, service).size() == 4);
         Path out = dir.resolve("cut.collapsed");
         CompletableFuture<Cli.Result> session = CompletableFuture.supplyAsync(() -> Cli.run("attach", "--service", service,
-                "--zk", server.getConnectString(), "--token-file", token.toString(), "-d", "6s", FleetHarness.FLUSH, "--per-instance",
+                "--zk", server.getConnectString(), "--token-file", token.toString(), "-d", "10s", FleetHarness.FLUSH, "--per-instance",
                 "-o", out.toString(), "--json"));
         List<Long> all = new ArrayList<>(pidsByHost.get(0));
         all.addAll(pidsByHost.get(1));
         boolean cut = false;
         try {
             awaitTrue(15_000, "all four JVMs sampling", () -> all.stream().allMatch(p -> FleetHarness.samplerThreads(p) > 0));
-            Thread.sleep(FleetHarness.BATCHES_MS); // a few batches from each
+            // a few batches from each. Kept at 2.5 s with 200 ms batches: through a peer in a namespace at load
+            // 12-16, 600 ms once left an instance of the cut host with no batch at the CLI yet (and a 4 s
+            // session instead of 6 s above attached only two of the four instances)
+            Thread.sleep(2500);
             FleetHarness.must("ip", "netns", "exec", NS[1], "ip", "link", "set", NS_IF[1], "down");
             cut = true;
             long cutAt = System.currentTimeMillis();
@@ -249,7 +252,7 @@ class FleetNetnsTest {
             long stopMs = System.currentTimeMillis() - healed;
             awaitTrue(30_000, "the cut host's instances registered again", () -> instances(fleet, service).size() == 4);
             long reregisterMs = System.currentTimeMillis() - healed;
-            System.out.println("RELIABILITY: netns-cut faults=1 (veth down in " + NS[1] + " mid-session, 6 s session) instances=4"
+            System.out.println("RELIABILITY: netns-cut faults=1 (veth down in " + NS[1] + " mid-session, 10 s session) instances=4"
                     + " exit=" + r.code() + " samples" + perInstance + " session_end_after_cut_ms=" + endedAfterCutMs
                     + " cut_agents_stop_after_heal_ms=" + stopMs + " reregistered_after_heal_ms=" + reregisterMs + " losses=0");
         } finally {
