@@ -23,15 +23,8 @@ final class AgentSessions {
         return other != null ? Path.of(other) : AgentLibrary.extract(Path.of("target", "agent-cache").toAbsolutePath());
     }
 
-    /**
-     * The batch period of the tests' sessions (the agent's default is 1 s): {@link #collect}
-     * looks at what arrived once per batch, so a session stops this soon after {@code enough} holds.
-     * The default period itself is what agentpathStartWritesFile runs with.
-     */
-    static final int FLUSH_MS = 200;
-
     static StartRequest.Builder request(EventType... events) {
-        StartRequest.Builder b = StartRequest.newBuilder().setSessionId("test").setIntervalNs(10 * MS).setFlushIntervalMs(FLUSH_MS);
+        StartRequest.Builder b = StartRequest.newBuilder().setSessionId("test").setIntervalNs(10 * MS);
         for (EventType e : events) {
             b.addEvents(e);
         }
