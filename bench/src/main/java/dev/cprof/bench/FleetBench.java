@@ -1,12 +1,12 @@
 package dev.cprof.bench;
 
-import dev.cprof.testkit.AgentThreads;
-import dev.cprof.discovery.registry.FleetView;
-import dev.cprof.discovery.registry.InstanceRecord;
 import dev.cprof.discovery.peer.Peer;
 import dev.cprof.discovery.peer.PeerClient;
 import dev.cprof.discovery.peer.PeerSecurity;
+import dev.cprof.discovery.registry.FleetView;
+import dev.cprof.discovery.registry.InstanceRecord;
 import dev.cprof.discovery.registry.ZkClients;
+import dev.cprof.testkit.AgentThreads;
 import dev.cprof.wire.SampleGroups;
 import dev.cprof.wire.proto.Envelope;
 import dev.cprof.wire.proto.EventType;

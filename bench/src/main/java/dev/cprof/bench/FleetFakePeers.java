@@ -29,7 +29,7 @@ import org.apache.zookeeper.CreateMode;
 /**
  * The load generator of the 1,000-instance benchmark: N fake peers that speak the real peer
  * protocol (Hello → AuthResult on loopback; AttachRequest → InstanceInfo; then one Batch per
- * instance per second, re-framed with the instance id, zstd frames as the real peer sends; Stop →
+ * instance per second, its instance id in relay_instance_id, zstd frames as the real peer sends; Stop →
  * InstanceEnded and close), each registered in ZooKeeper as {@code peers/<host>} with its
  * instances under {@code services/<service>/<host>:<pid>}. The batches are SyntheticFleet's
  * (seed 42): the first one of an instance carries the dictionary, then {@link #ROUNDS}
@@ -52,6 +52,7 @@ final class FleetFakePeers implements AutoCloseable {
             String host = "fake-host-" + p;
             Map<String, Integer> keys = new HashMap<>();
             List<Batch[]> batches = new ArrayList<>();
+            List<Integer> ids = new ArrayList<>();
             for (int i = p * perPeer; i < Math.min(instances, (p + 1) * perPeer); i++) {
                 SyntheticFleet.Stream s = fleet.stream(i);
                 Batch[] b = new Batch[ROUNDS + 1];
@@ -70,12 +71,13 @@ final class FleetFakePeers implements AutoCloseable {
                 long pid = 100_000 + i;
                 keys.put(InstanceRecord.key(host, pid), batches.size());
                 batches.add(b);
+                ids.add(i + 1); // the instance's id on its connection (a real peer counts per connection; unique is enough)
                 InstanceRecord rec = new InstanceRecord(service, host, pid, "17", System.currentTimeMillis(),
                         "com.example.Checkout", Map.of());
                 zk.create().creatingParentsIfNeeded().withMode(CreateMode.EPHEMERAL)
                         .forPath(ZkPaths.instance(service, rec.key()), rec.encode());
             }
-            FakePeer fp = new FakePeer(host, service, keys, batches);
+            FakePeer fp = new FakePeer(host, service, keys, batches, ids);
             zk.create().creatingParentsIfNeeded().withMode(CreateMode.EPHEMERAL).forPath(ZkPaths.peer(host),
                     new PeerRecord(host, "127.0.0.1", fp.port(), "fake", PeerRecord.AuthMode.NONE).encode());
             peers.add(fp);
@@ -92,9 +94,11 @@ final class FleetFakePeers implements AutoCloseable {
         final String service;
         final Map<String, Integer> keys;
         final List<Batch[]> batches;
+        final List<Integer> ids;
         final ServerSocket server;
 
-        FakePeer(String host, String service, Map<String, Integer> keys, List<Batch[]> batches) throws IOException {
+        FakePeer(String host, String service, Map<String, Integer> keys, List<Batch[]> batches, List<Integer> ids) throws IOException {
+            this.ids = ids;
             this.host = host;
             this.service = service;
             this.keys = keys;
@@ -147,12 +151,12 @@ final class FleetFakePeers implements AutoCloseable {
                                 continue;
                             }
                             Batch first = batches.get(idx)[0];
-                            InstanceInfo info = InstanceInfo.newBuilder().setInstanceId(first.getInstanceId()).setHost(host)
+                            InstanceInfo info = InstanceInfo.newBuilder().setInstanceId(ids.get(idx)).setHost(host)
                                     .setPid(Integer.parseInt(key.substring(key.lastIndexOf(':') + 1))).setService(service)
                                     .setJdkVersion("17").setMainClass("com.example.Checkout").build();
                             synchronized (out) {
                                 out.write(Envelope.newBuilder().setInstance(info).build());
-                                out.write(Envelope.newBuilder().setBatch(first).build()); // the dictionary comes first
+                                out.write(Envelope.newBuilder().setBatch(first).setRelayInstanceId(ids.get(idx)).build()); // the dictionary comes first
                                 on[idx] = true;
                             }
                             attached.incrementAndGet();
@@ -163,7 +167,7 @@ final class FleetFakePeers implements AutoCloseable {
                                 if (on[i]) {
                                     on[i] = false;
                                     out.write(Envelope.newBuilder().setInstanceEnded(InstanceEnded.newBuilder()
-                                            .setInstanceId(batches.get(i)[0].getInstanceId()).setReason("stopped by client")).build());
+                                            .setInstanceId(ids.get(i)).setReason("stopped by client")).build());
                                 }
                             }
                         }
@@ -192,7 +196,7 @@ final class FleetFakePeers implements AutoCloseable {
                     synchronized (out) {
                         if (on[i]) {
                             round[i] = round[i] % ROUNDS + 1;
-                            out.write(Envelope.newBuilder().setBatch(batches.get(i)[round[i]]).build());
+                            out.write(Envelope.newBuilder().setBatch(batches.get(i)[round[i]]).setRelayInstanceId(ids.get(i)).build());
                             batchesSent.incrementAndGet();
                         }
                     }

@@ -126,7 +126,6 @@ public final class SyntheticFleet {
     }
 
     public final class Stream {
-        private final int instanceId;
         private final double[] cumulative = new double[STACKS];
         private final Random rnd;
         private final int[] counts = new int[STACKS];
@@ -134,7 +133,6 @@ public final class SyntheticFleet {
         private long sequence;
 
         Stream(int instance) {
-            this.instanceId = instance + 1; // as a peer numbers relayed streams
             this.rnd = new Random(seed * 1_000_003L + instance);
             double sum = 0;
             for (int k = 0; k < STACKS; k++) {
@@ -160,7 +158,7 @@ public final class SyntheticFleet {
             } else {
                 b = Batch.newBuilder().setStringBase(dictStrings).setFrameBase(dictFrames).setStackBase(STACKS);
             }
-            b.setInstanceId(instanceId).setSequence(sequenceOverride >= 0 ? sequenceOverride : seq);
+            b.setSequence(sequenceOverride >= 0 ? sequenceOverride : seq);
             long start = T0 + (seq - 1) * 1_000_000_000L;
             b.setStartTimeNs(start).setEndTimeNs(start + 1_000_000_000L);
             int distinct = 0;

@@ -1,20 +1,19 @@
 package dev.cprof.cli;
 
-import dev.cprof.session.ExitCodes;
-import dev.cprof.session.InstanceSource;
-import dev.cprof.session.LongSession;
-import dev.cprof.session.InstanceSources;
-import dev.cprof.session.PidSource;
-import dev.cprof.session.ProfilingSession;
-import dev.cprof.session.SessionClock;
-import dev.cprof.session.SessionMerger;
-
 import dev.cprof.profile.Events;
 import dev.cprof.profile.Json;
 import dev.cprof.profile.Profile;
 import dev.cprof.profile.SafeText;
 import dev.cprof.profile.Views;
 import dev.cprof.profile.WriteOptions;
+import dev.cprof.session.ExitCodes;
+import dev.cprof.session.InstanceSource;
+import dev.cprof.session.InstanceSources;
+import dev.cprof.session.LongSession;
+import dev.cprof.session.PidSource;
+import dev.cprof.session.ProfilingSession;
+import dev.cprof.session.SessionClock;
+import dev.cprof.session.SessionMerger;
 import dev.cprof.wire.proto.EventType;
 import dev.cprof.wire.proto.StartRequest;
 import java.io.PrintWriter;
@@ -26,9 +25,9 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * {@code cprof attach --pid P[,P…]} or {@code --service S [--zk CONNECT]}: profiles running JVMs

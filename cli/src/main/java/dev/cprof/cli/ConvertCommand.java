@@ -1,11 +1,10 @@
 package dev.cprof.cli;
 
-import dev.cprof.session.ExitCodes;
-
 import dev.cprof.profile.Events;
 import dev.cprof.profile.Profile;
 import dev.cprof.profile.SafeText;
 import dev.cprof.profile.WriteOptions;
+import dev.cprof.session.ExitCodes;
 import dev.cprof.wire.proto.EventType;
 import java.io.IOException;
 import java.io.PrintWriter;

@@ -1,20 +1,11 @@
 package dev.cprof.cli;
 
-import dev.cprof.session.AtomicFile;
-import dev.cprof.session.ExitCodes;
-import dev.cprof.session.FleetSource;
-import dev.cprof.session.InstanceSource;
-import dev.cprof.session.InstanceSources;
-import dev.cprof.session.ProfilingSession;
-import dev.cprof.session.SessionClock;
-import dev.cprof.session.SessionMerger;
-
 import dev.cprof.cli.demo.CheckoutService;
 import dev.cprof.cli.demo.DemoZooKeeper;
-import dev.cprof.discovery.registry.FleetView;
-import dev.cprof.discovery.registry.InstanceRecord;
 import dev.cprof.discovery.peer.Peer;
 import dev.cprof.discovery.peer.PeerSecurity;
+import dev.cprof.discovery.registry.FleetView;
+import dev.cprof.discovery.registry.InstanceRecord;
 import dev.cprof.discovery.registry.ZkClients;
 import dev.cprof.profile.DiffOutlier;
 import dev.cprof.profile.Events;
@@ -25,6 +16,14 @@ import dev.cprof.profile.StackTree;
 import dev.cprof.profile.ValueTable;
 import dev.cprof.profile.Views;
 import dev.cprof.profile.WriteOptions;
+import dev.cprof.session.AtomicFile;
+import dev.cprof.session.ExitCodes;
+import dev.cprof.session.FleetSource;
+import dev.cprof.session.InstanceSource;
+import dev.cprof.session.InstanceSources;
+import dev.cprof.session.ProfilingSession;
+import dev.cprof.session.SessionClock;
+import dev.cprof.session.SessionMerger;
 import dev.cprof.wire.proto.EventType;
 import dev.cprof.wire.proto.StartRequest;
 import java.io.BufferedReader;

@@ -1,8 +1,5 @@
 package dev.cprof.cli;
 
-import dev.cprof.session.AtomicFile;
-import dev.cprof.session.ExitCodes;
-
 import dev.cprof.profile.Diff;
 import dev.cprof.profile.DiffOutlier;
 import dev.cprof.profile.DiffRule;
@@ -13,6 +10,8 @@ import dev.cprof.profile.HtmlWriter;
 import dev.cprof.profile.Json;
 import dev.cprof.profile.Profile;
 import dev.cprof.profile.SafeText;
+import dev.cprof.session.AtomicFile;
+import dev.cprof.session.ExitCodes;
 import dev.cprof.wire.proto.EventType;
 import java.io.IOException;
 import java.io.PrintWriter;

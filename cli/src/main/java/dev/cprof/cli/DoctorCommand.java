@@ -1,7 +1,5 @@
 package dev.cprof.cli;
 
-import dev.cprof.session.ExitCodes;
-
 import dev.cprof.cli.doctor.AgentCopyCheck;
 import dev.cprof.cli.doctor.AgentLibraryCheck;
 import dev.cprof.cli.doctor.Check;
@@ -18,6 +16,7 @@ import dev.cprof.cli.doctor.Status;
 import dev.cprof.cli.doctor.TmpDirCheck;
 import dev.cprof.cli.doctor.UserCheck;
 import dev.cprof.cli.doctor.ZooKeeperCheck;
+import dev.cprof.session.ExitCodes;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,9 +1,8 @@
 package dev.cprof.cli;
 
-import dev.cprof.session.SessionException;
-import dev.cprof.session.ExitCodes;
-
 import dev.cprof.profile.SafeText;
+import dev.cprof.session.ExitCodes;
+import dev.cprof.session.SessionException;
 import java.io.FileNotFoundException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -11,12 +10,12 @@ import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
 import java.util.List;
-import picocli.CommandLine;
 import picocli.CommandLine.IExecutionExceptionHandler;
 import picocli.CommandLine.IParameterExceptionHandler;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ParseResult;
 import picocli.CommandLine.UnmatchedArgumentException;
+import picocli.CommandLine;
 
 /**
  * Turns every failure into one line on stderr, {@code cprof: <message>}, and an exit code;

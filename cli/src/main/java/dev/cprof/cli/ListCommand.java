@@ -1,16 +1,15 @@
 package dev.cprof.cli;
 
-import dev.cprof.session.ExitCodes;
-
-import dev.cprof.discovery.registry.FleetView;
-import dev.cprof.discovery.registry.InstanceRecord;
 import dev.cprof.discovery.local.JvmInfo;
 import dev.cprof.discovery.local.LocalJvms;
 import dev.cprof.discovery.local.NamingRules;
-import dev.cprof.discovery.peer.Peer;
 import dev.cprof.discovery.local.ServiceNamer;
+import dev.cprof.discovery.peer.Peer;
+import dev.cprof.discovery.registry.FleetView;
+import dev.cprof.discovery.registry.InstanceRecord;
 import dev.cprof.discovery.registry.ZkPaths;
 import dev.cprof.profile.Json;
+import dev.cprof.session.ExitCodes;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.Comparator;

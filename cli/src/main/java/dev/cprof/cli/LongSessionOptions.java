@@ -1,7 +1,6 @@
 package dev.cprof.cli;
 
 import dev.cprof.session.ExitCodes;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

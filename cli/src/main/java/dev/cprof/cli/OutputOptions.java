@@ -1,11 +1,10 @@
 package dev.cprof.cli;
 
-import dev.cprof.session.AtomicFile;
-import dev.cprof.session.ExitCodes;
-
 import dev.cprof.profile.Format;
 import dev.cprof.profile.Profile;
 import dev.cprof.profile.WriteOptions;
+import dev.cprof.session.AtomicFile;
+import dev.cprof.session.ExitCodes;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.util.Iterator;

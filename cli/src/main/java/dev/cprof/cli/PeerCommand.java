@@ -1,14 +1,13 @@
 package dev.cprof.cli;
 
-import dev.cprof.session.ExitCodes;
-
-import dev.cprof.discovery.registry.InstanceRecord;
 import dev.cprof.discovery.local.JvmInfo;
 import dev.cprof.discovery.local.LocalJvms;
 import dev.cprof.discovery.peer.Peer;
 import dev.cprof.discovery.peer.PeerServer;
+import dev.cprof.discovery.registry.InstanceRecord;
 import dev.cprof.discovery.registry.ZkPaths;
 import dev.cprof.profile.SafeText;
+import dev.cprof.session.ExitCodes;
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;

@@ -1,8 +1,7 @@
 package dev.cprof.cli;
 
-import dev.cprof.session.ExitCodes;
-
 import dev.cprof.profile.Events;
+import dev.cprof.session.ExitCodes;
 import dev.cprof.wire.proto.EventType;
 import dev.cprof.wire.proto.StartRequest;
 import java.time.Duration;
@@ -35,6 +34,14 @@ public final class ProfilingOptions {
     @Option(names = {"-d", "--duration"}, paramLabel = "TIME", defaultValue = "30s", converter = DurationConverter.class,
             description = "How long to profile (default: ${DEFAULT-VALUE}); Ctrl-C ends early and still writes.")
     Duration duration;
+
+    /**
+     * The agent's batch period. Hidden, not a product option: tests shorten it so that batches
+     * (and the faults they exercise) come sooner; the agent clamps it to 100 ms..60 s.
+     */
+    @Option(names = "--flush-interval", hidden = true, paramLabel = "TIME", defaultValue = "1000ms",
+            converter = DurationConverter.Millis.class)
+    Duration flushInterval;
 
     @Option(names = "--threads", description = "Root each stack at its thread's name.")
     boolean threads;
@@ -80,7 +87,7 @@ public final class ProfilingOptions {
                 .setAllocIntervalBytes(allocInterval)
                 .setLockThresholdNs(lockThreshold.toNanos())
                 .setDurationMs(0) // the CLI ends the session itself, so Ctrl-C and -d behave the same
-                .setFlushIntervalMs(1000)
+                .setFlushIntervalMs(flushInterval.toMillis())
                 .setThreads(threads)
                 .setLines(lines)
                 .setPython(python);

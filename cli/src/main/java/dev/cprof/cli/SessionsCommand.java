@@ -1,11 +1,10 @@
 package dev.cprof.cli;
 
-import dev.cprof.session.ExitCodes;
-
 import dev.cprof.discovery.registry.SessionNode;
 import dev.cprof.discovery.registry.SessionRecord;
 import dev.cprof.discovery.registry.ZkPaths;
 import dev.cprof.profile.Json;
+import dev.cprof.session.ExitCodes;
 import java.io.PrintWriter;
 import java.time.Instant;
 import java.time.ZoneId;

@@ -1,5 +1,10 @@
 package dev.cprof.cli;
 
+import dev.cprof.profile.Events;
+import dev.cprof.profile.Format;
+import dev.cprof.profile.Profile;
+import dev.cprof.profile.SafeText;
+import dev.cprof.profile.WriteOptions;
 import dev.cprof.session.AtomicFile;
 import dev.cprof.session.ExitCodes;
 import dev.cprof.session.InstanceSource;
@@ -8,12 +13,6 @@ import dev.cprof.session.ProfileMerge;
 import dev.cprof.session.ProfilingSession;
 import dev.cprof.session.SessionClock;
 import dev.cprof.session.SessionMerger;
-
-import dev.cprof.profile.Events;
-import dev.cprof.profile.Format;
-import dev.cprof.profile.Profile;
-import dev.cprof.profile.SafeText;
-import dev.cprof.profile.WriteOptions;
 import dev.cprof.wire.proto.EventType;
 import dev.cprof.wire.proto.StartRequest;
 import java.io.Console;
@@ -30,9 +29,9 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * {@code cprof top --pid P | --service S [--zk …]}: a live view of the hottest methods, full

@@ -1,11 +1,10 @@
 package dev.cprof.cli;
 
+import dev.cprof.profile.Events;
+import dev.cprof.profile.SafeText;
 import dev.cprof.session.InstanceSource;
 import dev.cprof.session.SessionClock;
 import dev.cprof.session.SessionMerger;
-
-import dev.cprof.profile.Events;
-import dev.cprof.profile.SafeText;
 import dev.cprof.wire.proto.EventType;
 import java.io.IOException;
 import java.nio.file.Path;

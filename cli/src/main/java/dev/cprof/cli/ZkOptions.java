@@ -1,10 +1,9 @@
 package dev.cprof.cli;
 
-import dev.cprof.session.ExitCodes;
-
 import dev.cprof.discovery.peer.PeerSecurity;
-import dev.cprof.session.InstanceSources;
 import dev.cprof.discovery.registry.ZkClients;
+import dev.cprof.session.ExitCodes;
+import dev.cprof.session.InstanceSources;
 import java.io.IOException;
 import java.nio.file.Path;
 import org.apache.curator.framework.CuratorFramework;

@@ -1,11 +1,10 @@
 package dev.cprof.cli;
 
-import dev.cprof.session.ExitCodes;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.cprof.session.ExitCodes;
 import dev.cprof.testkit.TwoMethods;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -96,7 +95,7 @@ class AttachCommandTest {
             // and a JVM keeps an ignored SIGINT ignored, so reset it to the default for the CLI.
             List<String> full = new java.util.ArrayList<>(List.of("env", "--default-signal=INT"));
             full.addAll(cmd);
-            full.addAll(List.of("attach", "--pid", Long.toString(jvm.pid()), "-d", "60s", "-o", out.toString()));
+            full.addAll(List.of("attach", "--pid", Long.toString(jvm.pid()), "-d", "60s", FleetHarness.FLUSH, "-o", out.toString()));
             Path cliOut = dir.resolve("cli.txt");
             Process cli = new ProcessBuilder(full).redirectErrorStream(true).redirectOutput(cliOut.toFile()).start();
             // Ctrl-C once the agent serves the JVM (a loaded machine may take longer than usual to get there)
@@ -105,7 +104,8 @@ class AttachCommandTest {
             while (!Files.exists(socket) && System.nanoTime() < deadline) {
                 Thread.sleep(50);
             }
-            Thread.sleep(2000); // samples arrive
+            FleetHarness.awaitTrue(30_000, "the JVM sampling", () -> FleetHarness.samplerThreads(jvm.pid()) > 0);
+            Thread.sleep(FleetHarness.BATCHES_MS); // a few batches of samples arrive
             new ProcessBuilder("kill", "-INT", Long.toString(cli.pid())).start().waitFor();
             if (!cli.waitFor(15, TimeUnit.SECONDS)) {
                 // Where it hangs, for whoever reads the failure: the CLI's threads and output.

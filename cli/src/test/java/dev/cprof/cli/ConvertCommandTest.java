@@ -1,14 +1,13 @@
 package dev.cprof.cli;
 
-import dev.cprof.session.AtomicFile;
-import dev.cprof.session.ExitCodes;
-
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.cprof.session.AtomicFile;
+import dev.cprof.session.ExitCodes;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -1,7 +1,5 @@
 package dev.cprof.cli;
 
-import dev.cprof.session.ExitCodes;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -9,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.cprof.profile.Format;
 import dev.cprof.profile.Profile;
 import dev.cprof.profile.WriteOptions;
+import dev.cprof.session.ExitCodes;
 import dev.cprof.wire.proto.EventType;
 import dev.cprof.wire.proto.FrameKind;
 import dev.cprof.wire.proto.InstanceInfo;

@@ -1,7 +1,5 @@
 package dev.cprof.cli;
 
-import dev.cprof.session.ExitCodes;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -15,10 +13,11 @@ import dev.cprof.cli.doctor.JdkRelease;
 import dev.cprof.cli.doctor.JvmsCheck;
 import dev.cprof.cli.doctor.Mounts;
 import dev.cprof.cli.doctor.PythonCheck;
-import dev.cprof.testkit.TwoMethods;
 import dev.cprof.discovery.registry.PeerRecord;
 import dev.cprof.discovery.registry.ZkClients;
 import dev.cprof.discovery.registry.ZkPaths;
+import dev.cprof.session.ExitCodes;
+import dev.cprof.testkit.TwoMethods;
 import java.io.ByteArrayOutputStream;
 import java.io.OutputStreamWriter;
 import java.io.PrintStream;

@@ -1,18 +1,12 @@
 package dev.cprof.cli;
 
-import dev.cprof.session.ExitCodes;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.cprof.agent.Attacher;
 import dev.cprof.discovery.registry.FleetView;
-import dev.cprof.discovery.peer.Peer;
-import dev.cprof.discovery.registry.ZkClients;
-import java.net.InetSocketAddress;
+import dev.cprof.session.ExitCodes;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
@@ -23,7 +17,6 @@ import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.BooleanSupplier;
 import org.apache.curator.framework.CuratorFramework;
-import org.apache.curator.test.InstanceSpec;
 import org.apache.curator.test.TestingServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -37,36 +30,24 @@ import org.junit.jupiter.api.io.TempDir;
 class FleetAttachTest {
     private static final String HOST = "fleet-test";
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static LocalFleet fleet;
     private static TestingServer server;
-    private static CuratorFramework peerZk;
     private static CuratorFramework zk;
-    private static Peer peer;
 
     @TempDir
     Path dir;
 
     @BeforeAll
     static void fleet() throws Exception {
-        assumeTrue(FleetAttachTest.class.getResource(dev.cprof.agent.AgentLibrary.RESOURCE) != null,
-                "ASSUMPTION: libcprof.so is not in the native-agent jar; fleet tests skipped");
-        assumeTrue(Attacher.findJattach() != null, "ASSUMPTION: jattach is not installed; fleet tests skipped");
-        server = new TestingServer(new InstanceSpec(null, -1, -1, -1, true, -1, 250, -1), true);
-        peerZk = ZkClients.start(server.getConnectString(), null, 3000);
-        zk = ZkClients.start(server.getConnectString(), null, 3000);
-        peer = Peer.start(Peer.Config.defaults(peerZk).withHost(HOST).withListen(new InetSocketAddress("127.0.0.1", 0)));
+        fleet = LocalFleet.start(HOST);
+        server = fleet.server();
+        zk = fleet.zk();
     }
 
     @AfterAll
     static void close() throws Exception {
-        if (peer != null) {
-            peer.close();
-        }
-        if (zk != null) {
-            zk.close();
-            peerZk.close();
-        }
-        if (server != null) {
-            server.close();
+        if (fleet != null) {
+            fleet.close();
         }
     }
 
@@ -93,7 +74,7 @@ class FleetAttachTest {
             assertEquals(new TreeSet<>(List.of(a.pid(), b.pid(), c.pid())), listed);
 
             CompletableFuture<Cli.Result> session = CompletableFuture.supplyAsync(() -> Cli.run("attach", "--service", service,
-                    "--zk", server.getConnectString(), "-d", "8s", "--per-instance", "-o", out.toString(), "--json"));
+                    "--zk", server.getConnectString(), "-d", "6s", FleetHarness.FLUSH, "--per-instance", "-o", out.toString(), "--json"));
             awaitTrue(5_000, () -> sessionCount(service) == 1);
             Cli.Result sessions = Cli.run("sessions", "--zk", server.getConnectString(), "--json");
             assertEquals(0, sessions.code(), sessions.err());
@@ -107,9 +88,11 @@ class FleetAttachTest {
             assertEquals(System.getProperty("user.name"), mine.get("user").asText());
             assertEquals("cpu", mine.get("events").get(0).asText());
             long planned = mine.get("planned_end_ms").asLong() - mine.get("start_ms").asLong();
-            assertEquals(8000, planned, 1000, mine.toString());
+            assertEquals(6000, planned, 1000, mine.toString());
 
-            Thread.sleep(2000);
+            // the joiner starts once the session has attached the first three
+            FleetHarness.awaitTrue(15_000, "the three JVMs sampling", () -> FleetHarness.samplerThreads(a.pid()) > 0
+                    && FleetHarness.samplerThreads(b.pid()) > 0 && FleetHarness.samplerThreads(c.pid()) > 0);
             try (TargetProcess joiner = Checkouts.start(service)) {
                 Cli.Result r = session.get();
                 assertEquals(0, r.code(), r.err() + r.out());
@@ -139,10 +122,10 @@ class FleetAttachTest {
         try (TargetProcess a = Checkouts.start(service); TargetProcess doomed = Checkouts.start(service)) {
             awaitTrue(10_000, () -> registered(service) == 2);
             CompletableFuture<Cli.Result> session = CompletableFuture.supplyAsync(() -> Cli.run("attach", "--service", service,
-                    "--zk", server.getConnectString(), "-d", "6s", "--per-instance", "-o", out.toString()));
+                    "--zk", server.getConnectString(), "-d", "4s", FleetHarness.FLUSH, "--per-instance", "-o", out.toString()));
             FleetHarness.awaitTrue(10_000, "both JVMs sampling", () -> FleetHarness.samplerThreads(a.pid()) > 0
                     && FleetHarness.samplerThreads(doomed.pid()) > 0);
-            Thread.sleep(2500); // a few 1 s batches from each
+            Thread.sleep(FleetHarness.BATCHES_MS); // a few batches from each
             doomed.close();
             Cli.Result r = session.get();
             assertEquals(ExitCodes.PARTIAL, r.code(), r.err());
@@ -153,7 +136,7 @@ class FleetAttachTest {
             long died = byInstance.getOrDefault(HOST + ":" + doomed.pid() + " " + service, 0L);
             assertTrue(survived > 0, byInstance.toString());
             assertTrue(died > 0, "the killed instance's samples up to its death are kept: " + byInstance);
-            System.out.println("RELIABILITY: instance-kill faults=1 (target JVM killed mid-session, 6 s session) instances=2 exit="
+            System.out.println("RELIABILITY: instance-kill faults=1 (target JVM killed mid-session, 4 s session) instances=2 exit="
                     + r.code() + " survivor_samples=" + survived + " killed_instance_samples=" + died + " losses=0");
         }
     }

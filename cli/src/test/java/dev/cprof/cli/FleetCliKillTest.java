@@ -3,8 +3,8 @@ package dev.cprof.cli;
 import static dev.cprof.cli.FleetHarness.awaitTrue;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.cprof.discovery.registry.FleetView;
 import dev.cprof.discovery.peer.Peer;
+import dev.cprof.discovery.registry.FleetView;
 import dev.cprof.discovery.registry.SessionNode;
 import dev.cprof.discovery.registry.ZkClients;
 import java.net.InetSocketAddress;

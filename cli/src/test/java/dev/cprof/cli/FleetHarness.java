@@ -1,10 +1,10 @@
 package dev.cprof.cli;
 
-import dev.cprof.testkit.AgentThreads;
 import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.cprof.agent.Attacher;
+import dev.cprof.testkit.AgentThreads;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
@@ -28,6 +28,15 @@ import java.util.function.BooleanSupplier;
  */
 final class FleetHarness {
     private FleetHarness() {}
+
+    /**
+     * The agent's batch period in these tests, 5 times the product's 1 s (the hidden
+     * {@code --flush-interval}): a test that needs "a few batches" before a fault waits {@link #BATCHES_MS}.
+     */
+    static final long FLUSH_MS = 200;
+    static final String FLUSH = "--flush-interval=" + FLUSH_MS + "ms";
+    /** Five batches' time: what the old "a few 1 s batches" waits (2-2.5 s) meant, with margin for a loaded machine. */
+    static final long BATCHES_MS = 5 * FLUSH_MS;
 
     /** Skips (or, with CI set, fails) unless the agent, jattach and {@code tools} are here and we are root when {@code root}. */
     static void require(String what, boolean root, String... tools) {

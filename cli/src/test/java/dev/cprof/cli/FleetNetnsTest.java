@@ -1,7 +1,5 @@
 package dev.cprof.cli;
 
-import dev.cprof.session.ExitCodes;
-
 import static dev.cprof.cli.FleetHarness.awaitTrue;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -13,6 +11,7 @@ import dev.cprof.discovery.registry.FleetView;
 import dev.cprof.discovery.registry.InstanceRecord;
 import dev.cprof.discovery.registry.PeerRecord;
 import dev.cprof.discovery.registry.ZkClients;
+import dev.cprof.session.ExitCodes;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -162,7 +161,7 @@ class FleetNetnsTest {
 
         Path out = dir.resolve("netns.collapsed");
         Cli.Result r = Cli.run("attach", "--service", service, "--zk", server.getConnectString(), "--token-file",
-                token.toString(), "-d", "6s", "--per-instance", "-o", out.toString(), "--json");
+                token.toString(), "-d", "6s", FleetHarness.FLUSH, "--per-instance", "-o", out.toString(), "--json");
         assertEquals(0, r.code(), r.err() + r.out() + peerLogs());
         Map<String, Long> byInstance = FleetHarness.samplesByRoot(out);
         for (int i = 0; i < 2; i++) {
@@ -198,14 +197,17 @@ class FleetNetnsTest {
         awaitTrue(20_000, "four instances registered", () -> instances(fleet, service).size() == 4);
         Path out = dir.resolve("cut.collapsed");
         CompletableFuture<Cli.Result> session = CompletableFuture.supplyAsync(() -> Cli.run("attach", "--service", service,
-                "--zk", server.getConnectString(), "--token-file", token.toString(), "-d", "10s", "--per-instance",
+                "--zk", server.getConnectString(), "--token-file", token.toString(), "-d", "10s", FleetHarness.FLUSH, "--per-instance",
                 "-o", out.toString(), "--json"));
         List<Long> all = new ArrayList<>(pidsByHost.get(0));
         all.addAll(pidsByHost.get(1));
         boolean cut = false;
         try {
             awaitTrue(15_000, "all four JVMs sampling", () -> all.stream().allMatch(p -> FleetHarness.samplerThreads(p) > 0));
-            Thread.sleep(2500); // a few 1 s batches from each
+            // a few batches from each. Kept at 2.5 s with 200 ms batches: through a peer in a namespace at load
+            // 12-16, 600 ms once left an instance of the cut host with no batch at the CLI yet (and a 4 s
+            // session instead of 6 s above attached only two of the four instances)
+            Thread.sleep(2500);
             FleetHarness.must("ip", "netns", "exec", NS[1], "ip", "link", "set", NS_IF[1], "down");
             cut = true;
             long cutAt = System.currentTimeMillis();

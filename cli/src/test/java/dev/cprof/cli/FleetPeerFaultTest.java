@@ -1,7 +1,5 @@
 package dev.cprof.cli;
 
-import dev.cprof.session.ExitCodes;
-
 import static dev.cprof.cli.FleetHarness.awaitTrue;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -9,10 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.cprof.cli.demo.CheckoutService;
+import dev.cprof.discovery.peer.Peer;
 import dev.cprof.discovery.registry.FleetView;
 import dev.cprof.discovery.registry.InstanceRecord;
-import dev.cprof.discovery.peer.Peer;
 import dev.cprof.discovery.registry.ZkClients;
+import dev.cprof.session.ExitCodes;
 import java.io.File;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
@@ -79,10 +78,11 @@ class FleetPeerFaultTest {
                 });
 
                 CompletableFuture<Cli.Result> session = CompletableFuture.supplyAsync(() -> Cli.run("attach", "--service",
-                        service, "--zk", server.getConnectString(), "-d", "9s", "--per-instance", "-o", out.toString(), "--json"));
+                        service, "--zk", server.getConnectString(), "-d", "6s", FleetHarness.FLUSH, "--per-instance", "-o", out.toString(),
+                        "--json"));
                 awaitTrue(15_000, "both JVMs sampling", () -> FleetHarness.samplerThreads(survivor.pid()) > 0
                         && FleetHarness.samplerThreads(doomed.pid()) > 0);
-                Thread.sleep(2500); // a few 1 s batches from each
+                Thread.sleep(FleetHarness.BATCHES_MS); // a few batches from each
                 FleetHarness.kill9(doomedPeer);
                 long killedAt = System.currentTimeMillis();
                 // its agent lost its only client with the peer: it stops by itself
@@ -110,7 +110,7 @@ class FleetPeerFaultTest {
                 }
                 // the survivor was profiled for the whole session, the doomed one only until the kill
                 assertTrue(byInstance.get(survivorLabel) > byInstance.get(doomedLabel), byInstance.toString());
-                System.out.println("RELIABILITY: peer-kill faults=1 (peer kill -9 mid-session, 9 s session) instances=2 exit=" + r.code()
+                System.out.println("RELIABILITY: peer-kill faults=1 (peer kill -9 mid-session, 6 s session) instances=2 exit=" + r.code()
                         + " survivor_samples=" + byInstance.get(survivorLabel) + " killed_peer_instance_samples=" + byInstance.get(doomedLabel)
                         + " agent_stop_after_kill_ms=" + agentStopMs + " losses=0");
             } finally {
@@ -131,7 +131,7 @@ class FleetPeerFaultTest {
         FleetHarness.require("the peer restart test", false);
         boolean soak = Boolean.getBoolean("cprof.soak");
         int cycles = soak ? 6 : 1;
-        int seconds = soak ? 150 : 20;
+        int seconds = soak ? 150 : 18;
         String service = Checkouts.uniqueService("peerrestart");
         Path survivorRules = Files.writeString(dir.resolve("survivor.rules"), "FleetPeerFaultTest\\$Survivor$ = " + service + "\n");
         Path doomedRules = Files.writeString(dir.resolve("doomed.rules"), "FleetPeerFaultTest\\$Doomed$ = " + service + "\n");
@@ -152,13 +152,14 @@ class FleetPeerFaultTest {
             awaitTrue(15_000, "one instance per peer", () -> instances(fleet, service).size() == 2);
 
             CompletableFuture<Cli.Result> session = CompletableFuture.supplyAsync(() -> Cli.run("attach", "--service",
-                    service, "--zk", server.getConnectString(), "-d", seconds + "s", "--per-instance", "-o", out.toString(), "--json"));
+                    service, "--zk", server.getConnectString(), "-d", seconds + "s", FleetHarness.FLUSH, "--per-instance", "-o",
+                    out.toString(), "--json"));
             long sessionStart = System.currentTimeMillis();
             awaitTrue(15_000, "both JVMs sampling", () -> FleetHarness.samplerThreads(survivor.pid()) > 0
                     && FleetHarness.samplerThreads(doomed.pid()) > 0);
             List<Long> reattachMs = new ArrayList<>();
             for (int cycle = 1; cycle <= cycles; cycle++) {
-                Thread.sleep(2500); // a few 1 s batches from this life of the peer
+                Thread.sleep(FleetHarness.BATCHES_MS); // a few batches from this life of the peer
                 FleetHarness.kill9(doomedPeers.get(doomedPeers.size() - 1));
                 long killed = System.currentTimeMillis();
                 awaitTrue(10_000, "the killed peer's agent stops", () -> FleetHarness.samplerThreads(doomed.pid()) == 0);

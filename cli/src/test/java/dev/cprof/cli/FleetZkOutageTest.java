@@ -4,8 +4,8 @@ import static dev.cprof.cli.FleetHarness.awaitTrue;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import dev.cprof.discovery.registry.FleetView;
 import dev.cprof.discovery.peer.Peer;
+import dev.cprof.discovery.registry.FleetView;
 import dev.cprof.discovery.registry.SessionNode;
 import dev.cprof.discovery.registry.ZkClients;
 import dev.cprof.discovery.registry.ZkPaths;
@@ -61,10 +61,10 @@ class FleetZkOutageTest {
             awaitTrue(15_000, "the instance registered", () -> FleetPeerFaultTest.instances(fleet, service).size() == 1);
             // from a terminal, Ctrl-C is SIGINT with its default action (see AttachCommandTest)
             cli = FleetHarness.cprof(List.of("env", "--default-signal=INT"), cliLog, "attach", "--service", service,
-                    "--zk", server.getConnectString(), "-d", "120s", "-o", out.toString());
+                    "--zk", server.getConnectString(), "-d", "120s", FleetHarness.FLUSH, "-o", out.toString());
             long pid = target.pid();
             awaitTrue(30_000, "the JVM sampling", () -> FleetHarness.samplerThreads(pid) > 0);
-            Thread.sleep(2500); // a few 1 s batches reach the CLI
+            Thread.sleep(FleetHarness.BATCHES_MS); // a few batches reach the CLI
 
             server.stop(); // the outage: both processes lose ZooKeeper, neither has a way to delete its znodes
             Thread.sleep(1000);

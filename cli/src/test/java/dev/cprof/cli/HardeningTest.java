@@ -1,13 +1,12 @@
 package dev.cprof.cli;
 
-import dev.cprof.session.ExitCodes;
-import dev.cprof.session.PidSource;
-
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.cprof.session.ExitCodes;
+import dev.cprof.session.PidSource;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -1,14 +1,13 @@
 package dev.cprof.cli;
 
-import dev.cprof.session.LongSession;
-import dev.cprof.session.SessionMerger;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.cprof.testkit.TwoMethods;
 import dev.cprof.profile.Format;
 import dev.cprof.profile.Profile;
+import dev.cprof.session.LongSession;
+import dev.cprof.session.SessionMerger;
+import dev.cprof.testkit.TwoMethods;
 import dev.cprof.wire.BatchEncoder;
 import dev.cprof.wire.proto.EventType;
 import dev.cprof.wire.proto.FrameKind;

@@ -1,12 +1,11 @@
 package dev.cprof.cli;
 
-import dev.cprof.session.ExitCodes;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.cprof.session.ExitCodes;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -132,5 +131,21 @@ class OptionConvertersTest {
         assertUsageLine(Cli.run("demo", "-d", "later", "-o", out), "'--duration'", "'later' is not a duration");
         assertUsageLine(Cli.run("demo", "-d", "1500ms", "-o", out), "-d 1500ms is too short for the demo (at least 2s)");
         assertFalse(Files.exists(Path.of(out)));
+    }
+
+    /** --flush-interval is for tests: hidden from help and man pages, 1 s unless given, sent as the batch period. */
+    @Test
+    void theHiddenFlushIntervalIsTheBatchPeriodOfTheStartRequest() {
+        ProfilingOptions defaults = new ProfilingOptions();
+        new picocli.CommandLine(defaults).parseArgs();
+        assertEquals(1000, defaults.startRequest("s").getFlushIntervalMs());
+        ProfilingOptions fast = new ProfilingOptions();
+        new picocli.CommandLine(fast).parseArgs("--flush-interval", "150ms");
+        assertEquals(150, fast.startRequest("s").getFlushIntervalMs());
+        for (String command : new String[] {"attach", "top"}) {
+            Cli.Result help = Cli.run("help", command);
+            assertEquals(0, help.code(), help.err());
+            assertFalse(help.out().contains("flush"), help.out());
+        }
     }
 }

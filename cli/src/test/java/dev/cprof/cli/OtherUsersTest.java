@@ -9,8 +9,8 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.cprof.agent.AgentClient;
 import dev.cprof.cli.demo.CheckoutService;
-import dev.cprof.discovery.registry.FleetView;
 import dev.cprof.discovery.peer.Peer;
+import dev.cprof.discovery.registry.FleetView;
 import dev.cprof.discovery.registry.ZkClients;
 import java.io.File;
 import java.io.IOException;

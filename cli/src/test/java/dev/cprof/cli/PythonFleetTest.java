@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.cprof.agent.Attacher;
-import dev.cprof.discovery.registry.FleetView;
 import dev.cprof.discovery.peer.Peer;
+import dev.cprof.discovery.registry.FleetView;
 import dev.cprof.discovery.registry.ZkClients;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;

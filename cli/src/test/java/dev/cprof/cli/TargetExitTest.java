@@ -1,11 +1,10 @@
 package dev.cprof.cli;
 
-import dev.cprof.session.ExitCodes;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.cprof.session.ExitCodes;
 import dev.cprof.testkit.TwoMethods;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,9 +29,10 @@ class TargetExitTest {
         try (TargetProcess a = TargetProcess.jvm(TwoMethods.class); TargetProcess b = TargetProcess.jvm(TwoMethods.class)) {
             Path out = dir.resolve("p.collapsed");
             // SIGTERM: the JVM shuts down, the agent sends its final batch on VMDeath
-            CompletableFuture<Void> exit = CompletableFuture.runAsync(() -> after(3_000, b.process::destroy));
-            Cli.Result r = Cli.run("attach", "--pid", a.pid() + "," + b.pid(), "-d", "8s", "-o", out.toString(), "--per-instance");
-            exit.get(10, TimeUnit.SECONDS);
+            CompletableFuture<Void> exit = CompletableFuture.runAsync(() -> afterBatches(b.pid(), b.process::destroy));
+            Cli.Result r = Cli.run("attach", "--pid", a.pid() + "," + b.pid(), "-d", "5s", FleetHarness.FLUSH, "-o", out.toString(),
+                    "--per-instance");
+            exit.get(30, TimeUnit.SECONDS);
             List<String> lines = Files.readAllLines(out);
             long samplesA = AttachCommandTest.sum(lines, ":" + a.pid());
             long samplesB = AttachCommandTest.sum(lines, ":" + b.pid());
@@ -53,11 +53,11 @@ class TargetExitTest {
     void theOnlyJvmKilledMidSessionEndsTheSessionAtOnce() throws Exception {
         try (TargetProcess jvm = TargetProcess.jvm(TwoMethods.class)) {
             Path out = dir.resolve("p.collapsed");
-            CompletableFuture<Void> kill = CompletableFuture.runAsync(() -> after(3_000, jvm.process::destroyForcibly));
+            CompletableFuture<Void> kill = CompletableFuture.runAsync(() -> afterBatches(jvm.pid(), jvm.process::destroyForcibly));
             long start = System.nanoTime();
-            Cli.Result r = Cli.run("attach", "--pid", Long.toString(jvm.pid()), "-d", "120s", "-o", out.toString());
+            Cli.Result r = Cli.run("attach", "--pid", Long.toString(jvm.pid()), "-d", "120s", FleetHarness.FLUSH, "-o", out.toString());
             long seconds = (System.nanoTime() - start) / 1_000_000_000L;
-            kill.get(10, TimeUnit.SECONDS);
+            kill.get(30, TimeUnit.SECONDS);
             long samples = AttachCommandTest.sum(Files.readAllLines(out), null);
             System.out.printf("RELIABILITY: scenario=cli_exit_during_session signal=KILL exit=%d samples_kept=%d cli_seconds=%d of -d 120s%n",
                     r.code(), samples, seconds);
@@ -74,7 +74,7 @@ class TargetExitTest {
             signal("STOP", b.pid()); // cannot answer the attach request: the attach waits
             Path out = dir.resolve("p.collapsed");
             CompletableFuture<Void> kill = CompletableFuture.runAsync(() -> after(1_500, b.process::destroyForcibly));
-            Cli.Result r = Cli.run("attach", "--pid", a.pid() + "," + b.pid(), "-d", "10s", "-o", out.toString());
+            Cli.Result r = Cli.run("attach", "--pid", a.pid() + "," + b.pid(), "-d", "5s", "-o", out.toString());
             kill.get(10, TimeUnit.SECONDS);
             List<String> aboutB = linesAbout(r, b.pid());
             long samples = AttachCommandTest.sum(Files.readAllLines(out), null);
@@ -119,6 +119,15 @@ class TargetExitTest {
     /** stderr lines naming the pid. */
     private static List<String> linesAbout(Cli.Result r, long pid) {
         return Arrays.stream(r.errLines()).filter(l -> l.matches(".*\\b" + pid + "\\b.*")).toList();
+    }
+
+    /** Runs {@code r} once the agent samples {@code pid} and a few batches have left it (not after a fixed time). */
+    private static void afterBatches(long pid, Runnable r) {
+        long deadline = System.currentTimeMillis() + 30_000;
+        while (FleetHarness.samplerThreads(pid) == 0 && System.currentTimeMillis() < deadline) {
+            after(20, () -> { });
+        }
+        after(FleetHarness.BATCHES_MS, r);
     }
 
     private static void after(long ms, Runnable r) {

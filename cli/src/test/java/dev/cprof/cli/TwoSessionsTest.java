@@ -1,24 +1,17 @@
 package dev.cprof.cli;
 
-import dev.cprof.session.ExitCodes;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.cprof.agent.Attacher;
-import dev.cprof.testkit.TwoMethods;
 import dev.cprof.discovery.registry.FleetView;
-import dev.cprof.discovery.peer.Peer;
-import dev.cprof.discovery.registry.ZkClients;
-import java.net.InetSocketAddress;
+import dev.cprof.session.ExitCodes;
+import dev.cprof.testkit.TwoMethods;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.apache.curator.framework.CuratorFramework;
-import org.apache.curator.test.InstanceSpec;
 import org.apache.curator.test.TestingServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -34,36 +27,24 @@ import org.junit.jupiter.api.io.TempDir;
 class TwoSessionsTest {
     private static final String HOST = "two-sessions";
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static LocalFleet fleet;
     private static TestingServer server;
-    private static CuratorFramework peerZk;
     private static CuratorFramework zk;
-    private static Peer peer;
 
     @TempDir
     Path dir;
 
     @BeforeAll
     static void fleet() throws Exception {
-        assumeTrue(TwoSessionsTest.class.getResource(dev.cprof.agent.AgentLibrary.RESOURCE) != null,
-                "ASSUMPTION: libcprof.so is not in the native-agent jar; skipped");
-        assumeTrue(Attacher.findJattach() != null, "ASSUMPTION: jattach is not installed; skipped");
-        server = new TestingServer(new InstanceSpec(null, -1, -1, -1, true, -1, 250, -1), true);
-        peerZk = ZkClients.start(server.getConnectString(), null, 3000);
-        zk = ZkClients.start(server.getConnectString(), null, 3000);
-        peer = Peer.start(Peer.Config.defaults(peerZk).withHost(HOST).withListen(new InetSocketAddress("127.0.0.1", 0)));
+        fleet = LocalFleet.start(HOST);
+        server = fleet.server();
+        zk = fleet.zk();
     }
 
     @AfterAll
     static void close() throws Exception {
-        if (peer != null) {
-            peer.close();
-        }
-        if (zk != null) {
-            zk.close();
-            peerZk.close();
-        }
-        if (server != null) {
-            server.close();
+        if (fleet != null) {
+            fleet.close();
         }
     }
 

@@ -221,7 +221,7 @@ public final class AgentClient implements Closeable {
     /** Sends Hello and the request; returns the agent's InstanceInfo. Batches follow through {@link #next()}. */
     public InstanceInfo start(StartRequest request) throws IOException {
         writer.write(Envelope.newBuilder().setHello(Hello.newBuilder()
-                .setProtocolVersion(Limits.PROTOCOL_VERSION)
+                .setProtocolVersion(Limits.AGENT_PROTOCOL_VERSION)
                 .setClient("cprof-agent-client/0.1.0")
                 .setUser(System.getProperty("user.name", ""))
                 .setPid((int) ProcessHandle.current().pid())).build());
@@ -252,6 +252,23 @@ public final class AgentClient implements Closeable {
         } catch (java.nio.channels.AsynchronousCloseException e) {
             return null; // closed by close() from another thread
         }
+    }
+
+    /**
+     * The next message's bytes as the agent sent them (one serialized Envelope; {@link #parse}
+     * reads it), or null when the agent closed the stream: a relay forwards batches unparsed.
+     */
+    public byte[] nextRaw() throws IOException {
+        try {
+            return reader.readRaw();
+        } catch (java.nio.channels.AsynchronousCloseException e) {
+            return null; // closed by close() from another thread
+        }
+    }
+
+    /** A message from {@link #nextRaw()}; malformed bytes are a {@link dev.cprof.wire.WireException}. */
+    public Envelope parse(byte[] message) throws IOException {
+        return reader.parse(message);
     }
 
     /** Hands every message to {@code consumer} until the agent closes the stream. */

@@ -60,7 +60,7 @@ class AgentDecoderFuzzTest {
     private static Path writeSeeds(Path dir) throws IOException {
         Files.createDirectories(dir);
         List<Envelope> seeds = List.of(
-                Envelope.newBuilder().setHello(Hello.newBuilder().setProtocolVersion(Limits.PROTOCOL_VERSION)
+                Envelope.newBuilder().setHello(Hello.newBuilder().setProtocolVersion(Limits.AGENT_PROTOCOL_VERSION)
                         .setClient("cprof-cli/0.1.0").setUser("ops").setPid(4242)).build(),
                 Envelope.newBuilder().setStart(StartRequest.newBuilder().setSessionId("s-2026-11-25")
                         .addEvents(EventType.CPU).addEvents(EventType.WALL).addEvents(EventType.ALLOC).addEvents(EventType.LOCK)

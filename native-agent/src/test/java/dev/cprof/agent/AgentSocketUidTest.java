@@ -78,7 +78,7 @@ class AgentSocketUidTest {
             cmd.addAll(List.of("/usr/bin/setpriv", "--reuid=" + NOBODY, "--regid=" + NOBODY, "--clear-groups"));
         }
         cmd.addAll(List.of(java.toString(), "-XX:-UsePerfData", "-Xmx32m", "-cp", TargetJvm.testClasses().toString(),
-                SocketProbe.class.getName(), socket.toString(), Integer.toString(Limits.PROTOCOL_VERSION)));
+                SocketProbe.class.getName(), socket.toString(), Integer.toString(Limits.AGENT_PROTOCOL_VERSION)));
         String out = run(cmd).strip();
         String last = out.isEmpty() ? "" : out.substring(out.lastIndexOf('\n') + 1);
         assertTrue(last.matches("(refused|closed|answered|silent).*"), "probe output: " + out);

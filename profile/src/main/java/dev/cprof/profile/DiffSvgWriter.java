@@ -10,7 +10,7 @@ import java.util.Locale;
 
 /**
  * A differential flame graph in SVG, laid out like {@link SvgWriter}'s: widths are NEW's and
- * frames are name paths ({@link Diff}). The colour is {@link Diff}'s rule, the one the
+ * frames are name paths ({@link DiffTree}). The colour is {@link DiffColours}' rule, the one the
  * interactive page ({@link HtmlWriter#writeDiff}) follows too: the change of each frame's
  * total (inclusive) share from BASE to NEW, each profile normalised by its own total. Red grew,
  * blue shrank, the stronger the larger the change (full strength at the largest change of a
@@ -28,25 +28,26 @@ public final class DiffSvgWriter {
     /** Writes the diff as an SVG document with the given title. */
     public static void write(Diff diff, OutputStream out, String title) throws IOException {
         Writer w = new BufferedWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8), 1 << 16);
+        DiffTree tree = diff.tree();
         long total = diff.newTotal();
         String unit = Events.unit(diff.event);
         SvgWriter.Layout layout = SvgWriter.Layout.of(new SvgWriter.Tree() {
             @Override
             public int childCount(int node) {
-                return diff.childCount(node);
+                return tree.childCount(node);
             }
 
             @Override
             public int child(int node, int i) {
-                return diff.child(node, i);
+                return tree.child(node, i);
             }
 
             @Override
             public long total(int node) {
-                return diff.newSum(node);
+                return tree.newSum(node);
             }
-        }, diff.nodeCount(), total);
-        double colourScale = diff.colourScalePp();
+        }, tree.nodeCount(), total);
+        double colourScale = DiffColours.scalePp(tree);
 
         String t = title == null || title.isEmpty() ? "cprof diff" : title;
         SvgWriter.open(w, HEADER, layout.maxDepth, t, true);
@@ -61,23 +62,23 @@ public final class DiffSvgWriter {
         StringBuilder sb = new StringBuilder(512);
         for (int i = 0; i < layout.count; i++) {
             int node = layout.drawn[i];
-            String name = diff.nameOf(node);
+            String name = tree.nameOf(node);
             String tooltip = name + '\n'
-                    + "new: total " + pct(diff.newSum(node), total) + ", self " + pct(diff.newSelf(node), total)
-                    + " (" + SvgWriter.group(diff.newSum(node)) + ' ' + unit + ")\n"
-                    + "base: total " + pct(diff.baseSum(node), diff.baseTotal()) + ", self " + pct(diff.baseSelf(node), diff.baseTotal())
-                    + (diff.isNewPath(node) ? " (not in BASE)" : "") + '\n'
-                    + "\u0394 self " + signed(diff.deltaSelfPp(node)) + "pp, \u0394 total " + signed(diff.deltaTotalPp(node)) + "pp";
-            layout.frame(sb, node, HEADER, name, tooltip, color(diff, node, colourScale));
+                    + "new: total " + pct(tree.newSum(node), total) + ", self " + pct(tree.newSelf(node), total)
+                    + " (" + SvgWriter.group(tree.newSum(node)) + ' ' + unit + ")\n"
+                    + "base: total " + pct(tree.baseSum(node), diff.baseTotal()) + ", self " + pct(tree.baseSelf(node), diff.baseTotal())
+                    + (tree.isNewPath(node) ? " (not in BASE)" : "") + '\n'
+                    + "\u0394 self " + signed(tree.deltaSelfPp(node)) + "pp, \u0394 total " + signed(tree.deltaTotalPp(node)) + "pp";
+            layout.frame(sb, node, HEADER, name, tooltip, color(tree, node, colourScale));
             w.append(sb);
         }
         w.write("</svg>\n");
         w.flush();
     }
 
-    /** The fill of a node by {@link Diff}'s rule. */
-    static String color(Diff diff, int node, double scalePp) {
-        return FlamePalette.diffColor(node == 0 ? 0 : diff.deltaTotalPp(node), scalePp, diff.isNewPath(node));
+    /** The fill of a node by {@link DiffColours}' rule. */
+    static String color(DiffTree tree, int node, double scalePp) {
+        return FlamePalette.diffColor(node == 0 ? 0 : tree.deltaTotalPp(node), scalePp, tree.isNewPath(node));
     }
 
     private static String pct(long v, long total) {

@@ -40,10 +40,10 @@ import java.util.List;
  * compared event, which carries one more member:
  * <pre>
  *   "delta": {"n": [..], "v": [..],     // per node, over all instances: the change of its self
- *                                       // share in NEW's units (Diff#newNodeDelta), signed;
+ *                                       // share in NEW's units (DiffColours#newNodeDelta), signed;
  *                                       // n delta-encoded as above, v may have decimals
  *             "total": ..,              // NEW's total: change in pp = 100 · v / total
- *             "fullPp": ..,             // the change drawn at full colour (Diff#colourScalePp)
+ *             "fullPp": ..,             // the change drawn at full colour (DiffColours#scalePp)
  *             "fresh": [..]}            // nodes BASE never had, delta-encoded ids
  * </pre>
  * The page sums the changes over each subtree, which gives every frame the change of its total

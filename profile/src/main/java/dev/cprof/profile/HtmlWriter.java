@@ -16,7 +16,7 @@ import java.nio.charset.StandardCharsets;
  * selected event and instance on a canvas, with zoom, search, tooltips and selectors.
  *
  * <p>{@link #writeDiff} writes the same page as a differential flame graph: NEW's profile, the
- * compared event only, coloured by {@link Diff}'s rule (the change of each frame's total share,
+ * compared event only, coloured by {@link DiffColours}' rule (the change of each frame's total share,
  * the same colours as {@link DiffSvgWriter}'s), with the changes in the tooltips.
  */
 public final class HtmlWriter implements ProfileWriter {

@@ -3,6 +3,7 @@ package dev.cprof.profile;
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.WireFormat;
+import dev.cprof.profile.pprof.proto.Pprof;
 import dev.cprof.wire.CountingInputStream;
 import dev.cprof.wire.proto.Dropped;
 import dev.cprof.wire.proto.EventType;
@@ -29,6 +30,11 @@ import java.util.zip.GZIPInputStream;
  * location's lines (inlined functions) become several frames. The mapping file written by
  * {@link PprofWriter#mappingFile} gives the frame kind back, a Java function's system name its
  * type ({@link PprofWriter#typeSuffix}), the comments the lost and unwalked sample counts.
+ *
+ * <p>Each sub-message (sample, location, function, mapping, sample type) is decoded by protoc's
+ * classes ({@link Pprof}); the profile around them is not parsed whole, which would hold every
+ * entry as objects at once, but field by field as it decompresses, each field bounded before its
+ * bytes are taken.
  */
 final class PprofReader implements ProfileReader {
     /** Deepest sample, in frames (after inlined lines are expanded). */
@@ -37,11 +43,6 @@ final class PprofReader implements ProfileReader {
     static final int MAX_LOCATIONS = 1 << 20;
     static final int MAX_COMMENTS = 1 << 16;
     private static final Pattern INSTANCE = Pattern.compile("(.*):(\\d{1,10})(?: (.*))?");
-
-    private static final class Loc {
-        long mapping;
-        final List<long[]> lines = new ArrayList<>(1); // {function id, line}
-    }
 
     private final long limit;
 
@@ -54,22 +55,16 @@ final class PprofReader implements ProfileReader {
         this.limit = limit;
     }
 
-    private static final class Sample {
-        long[] locations = new long[0];
-        long[] values = new long[0];
-        final List<long[]> labels = new ArrayList<>(2); // {key, str}
-    }
-
     @Override
     public Profile read(InputStream in, String sourceName) throws IOException {
         // Decoded as it decompresses, never held whole: samples and locations are kept as their
         // own bytes (they can only be resolved once the string table, which comes last, is read),
         // everything else as it arrives; unknown fields are skipped as they stream by.
         CodedInputStream c = open(in, sourceName, limit >= 0 ? limit : InputLimits.maxInputBytes());
-        List<long[]> sampleTypes = new ArrayList<>();
+        List<Pprof.ValueType> sampleTypes = new ArrayList<>();
         ByteChunks samples = new ByteChunks();
         Map<Long, Long> mappingFile = new HashMap<>();
-        Map<Long, byte[]> locations = new HashMap<>();
+        Map<Long, byte[]> locations = new HashMap<>(); // as bytes: a parsed Location is several objects
         Map<Long, long[]> functions = new HashMap<>(); // id -> {name, system name}
         List<String> strings = new ArrayList<>();
         List<Long> comments = new ArrayList<>();
@@ -79,58 +74,39 @@ final class PprofReader implements ProfileReader {
         try {
             for (int tag; (tag = c.readTag()) != 0; ) {
                 switch (WireFormat.getTagFieldNumber(tag)) {
-                    case PprofWriter.P_SAMPLE_TYPE -> {
-                        sampleTypes.add(valueType(element(c, sourceName)));
+                    case Pprof.Profile.SAMPLE_TYPE_FIELD_NUMBER -> {
+                        sampleTypes.add(Pprof.ValueType.parseFrom(elementBytes(c, sourceName)));
                         bound(sampleTypes.size(), MAX_COMMENTS, "sample types", sourceName);
                     }
-                    case PprofWriter.P_SAMPLE -> {
+                    case Pprof.Profile.SAMPLE_FIELD_NUMBER -> {
                         samples.add(elementBytes(c, sourceName));
                         bound(samples.count(), InputLimits.MAX_TABLE_ENTRIES, "samples", sourceName);
                     }
-                    case PprofWriter.P_MAPPING -> {
-                        CodedInputStream m = element(c, sourceName);
-                        long id = 0;
-                        long file = 0;
-                        for (int t; (t = m.readTag()) != 0; ) {
-                            switch (WireFormat.getTagFieldNumber(t)) {
-                                case PprofWriter.M_ID -> id = m.readUInt64();
-                                case PprofWriter.M_FILENAME -> file = m.readInt64();
-                                default -> m.skipField(t);
-                            }
-                        }
-                        mappingFile.put(id, file);
+                    case Pprof.Profile.MAPPING_FIELD_NUMBER -> {
+                        Pprof.Mapping m = Pprof.Mapping.parseFrom(elementBytes(c, sourceName));
+                        mappingFile.put(m.getId(), m.getFilename());
                         bound(mappingFile.size(), MAX_LOCATIONS, "mappings", sourceName);
                     }
-                    case PprofWriter.P_LOCATION -> {
+                    case Pprof.Profile.LOCATION_FIELD_NUMBER -> {
                         byte[] raw = elementBytes(c, sourceName);
-                        locations.put(locationId(raw), raw);
+                        locations.put(Pprof.Location.parseFrom(raw).getId(), raw);
                         bound(locations.size(), MAX_LOCATIONS, "locations", sourceName);
                     }
-                    case PprofWriter.P_FUNCTION -> {
-                        CodedInputStream m = element(c, sourceName);
-                        long id = 0;
-                        long[] f = new long[2];
-                        for (int t; (t = m.readTag()) != 0; ) {
-                            switch (WireFormat.getTagFieldNumber(t)) {
-                                case PprofWriter.F_ID -> id = m.readUInt64();
-                                case PprofWriter.F_NAME -> f[0] = m.readInt64();
-                                case PprofWriter.F_SYSTEM_NAME -> f[1] = m.readInt64();
-                                default -> m.skipField(t);
-                            }
-                        }
-                        functions.put(id, f);
+                    case Pprof.Profile.FUNCTION_FIELD_NUMBER -> {
+                        Pprof.Function f = Pprof.Function.parseFrom(elementBytes(c, sourceName));
+                        functions.put(f.getId(), new long[] {f.getName(), f.getSystemName()});
                         bound(functions.size(), MAX_LOCATIONS, "functions", sourceName);
                     }
-                    case PprofWriter.P_STRING_TABLE -> {
+                    case Pprof.Profile.STRING_TABLE_FIELD_NUMBER -> {
                         String text = new String(elementBytes(c, sourceName), java.nio.charset.StandardCharsets.UTF_8);
                         strings.add(text.isEmpty() ? "" : text);
                         bound(strings.size(), InputLimits.MAX_TABLE_ENTRIES, "strings", sourceName);
                     }
-                    case PprofWriter.P_TIME_NANOS -> timeNanos = c.readInt64();
-                    case PprofWriter.P_DURATION_NANOS -> durationNanos = c.readInt64();
-                    case PprofWriter.P_COMMENT -> {
+                    case Pprof.Profile.TIME_NANOS_FIELD_NUMBER -> timeNanos = c.readInt64();
+                    case Pprof.Profile.DURATION_NANOS_FIELD_NUMBER -> durationNanos = c.readInt64();
+                    case Pprof.Profile.COMMENT_FIELD_NUMBER -> {
                         if (WireFormat.getTagWireType(tag) == WireFormat.WIRETYPE_LENGTH_DELIMITED) {
-                            CodedInputStream m = element(c, sourceName);
+                            CodedInputStream m = CodedInputStream.newInstance(elementBytes(c, sourceName));
                             while (!m.isAtEnd()) {
                                 comments.add(m.readInt64());
                                 bound(comments.size(), MAX_COMMENTS, "comments", sourceName);
@@ -140,7 +116,7 @@ final class PprofReader implements ProfileReader {
                             bound(comments.size(), MAX_COMMENTS, "comments", sourceName);
                         }
                     }
-                    case PprofWriter.P_DEFAULT_SAMPLE_TYPE -> defaultType = c.readInt64();
+                    case Pprof.Profile.DEFAULT_SAMPLE_TYPE_FIELD_NUMBER -> defaultType = c.readInt64();
                     default -> c.skipField(tag); // skipped as it streams by, never kept
                 }
             }
@@ -158,7 +134,7 @@ final class PprofReader implements ProfileReader {
         boolean[] weightOf = new boolean[n];
         boolean known = false;
         for (int i = 0; i < n; i++) {
-            String type = s.get(sampleTypes.get(i)[0]);
+            String type = s.get(sampleTypes.get(i).getType());
             for (EventType e : new EventType[] {EventType.CPU, EventType.WALL, EventType.ALLOC, EventType.LOCK}) {
                 String[][] names = PprofWriter.sampleTypes(e);
                 for (int k = 0; k < 2; k++) {
@@ -173,7 +149,7 @@ final class PprofReader implements ProfileReader {
         if (!known && n > 0) {
             int main = 0;
             for (int i = 0; i < n; i++) {
-                if (defaultType != 0 && sampleTypes.get(i)[0] == defaultType) {
+                if (defaultType != 0 && sampleTypes.get(i).getType() == defaultType) {
                     main = i;
                 }
             }
@@ -185,19 +161,19 @@ final class PprofReader implements ProfileReader {
         Map<Long, int[]> frameCache = new HashMap<>();
         int[] stack = new int[64];
         for (ByteChunks.Reader r = samples.reader(); r.hasNext(); ) {
-            Sample sample;
+            Pprof.Sample sample;
             try {
-                sample = sample(CodedInputStream.newInstance(r.next()));
+                sample = Pprof.Sample.parseFrom(r.next());
             } catch (InvalidProtocolBufferException e) {
                 throw new ProfileFormatException(sourceName + ": not a readable pprof profile (a malformed sample)", e);
             }
-            if (sample.values.length != n) {
-                throw new ProfileFormatException(sourceName + ": a sample has " + sample.values.length + " values for " + n + " sample types");
+            if (sample.getValueCount() != n) {
+                throw new ProfileFormatException(sourceName + ": a sample has " + sample.getValueCount() + " values for " + n + " sample types");
             }
             long instanceStr = 0;
-            for (long[] label : sample.labels) {
-                if (label[1] != 0 && s.get(label[0]).equals(PprofWriter.INSTANCE_LABEL)) {
-                    instanceStr = label[1];
+            for (Pprof.Label label : sample.getLabelList()) {
+                if (label.getStr() != 0 && s.get(label.getKey()).equals(PprofWriter.INSTANCE_LABEL)) {
+                    instanceStr = label.getStr();
                 }
             }
             Integer instance = instanceOf.get(instanceStr);
@@ -206,8 +182,8 @@ final class PprofReader implements ProfileReader {
                 instanceOf.put(instanceStr, instance);
             }
             int depth = 0;
-            for (int i = sample.locations.length - 1; i >= 0; i--) {
-                long locId = sample.locations[i];
+            for (int i = sample.getLocationIdCount() - 1; i >= 0; i--) {
+                long locId = sample.getLocationId(i);
                 int[] frames = frameCache.get(locId);
                 if (frames == null) {
                     frames = frames(p, location(locations.get(locId), sourceName), locId, functions, mappingFile, s);
@@ -224,7 +200,7 @@ final class PprofReader implements ProfileReader {
             }
             int node = -1;
             for (int i = 0; i < n; i++) {
-                long value = sample.values[i];
+                long value = sample.getValue(i);
                 if (eventOf[i] == null || value == 0) {
                     continue;
                 }
@@ -282,13 +258,13 @@ final class PprofReader implements ProfileReader {
     }
 
     /** The frames of a location, root first (pprof lists inlined callees before their caller). */
-    private static int[] frames(Profile p, Loc loc, long id, Map<Long, long[]> functions, Map<Long, Long> mappingFile, Lookup s)
+    private static int[] frames(Profile p, Pprof.Location loc, long id, Map<Long, long[]> functions, Map<Long, Long> mappingFile, Lookup s)
             throws ProfileFormatException {
         if (loc == null) {
             throw new ProfileFormatException(s.sourceName + ": a sample refers to unknown location " + id);
         }
         FrameKind mappedKind = null;
-        Long file = mappingFile.get(loc.mapping);
+        Long file = mappingFile.get(loc.getMappingId());
         if (file != null) {
             String f = s.get(file);
             for (FrameKind k : FrameKind.values()) {
@@ -297,15 +273,15 @@ final class PprofReader implements ProfileReader {
                 }
             }
         }
-        if (loc.lines.isEmpty()) {
+        if (loc.getLineCount() == 0) {
             return new int[] {p.frame("0x" + Long.toHexString(id), mappedKind == null ? FrameKind.NATIVE : mappedKind, 0)};
         }
-        int[] out = new int[loc.lines.size()];
+        int[] out = new int[loc.getLineCount()];
         for (int i = 0; i < out.length; i++) {
-            long[] line = loc.lines.get(out.length - 1 - i);
-            long[] fn = functions.get(line[0]);
+            Pprof.Line line = loc.getLine(out.length - 1 - i);
+            long[] fn = functions.get(line.getFunctionId());
             if (fn == null) {
-                throw new ProfileFormatException(s.sourceName + ": location " + id + " refers to unknown function " + line[0]);
+                throw new ProfileFormatException(s.sourceName + ": location " + id + " refers to unknown function " + line.getFunctionId());
             }
             String name = s.get(fn[0]);
             String systemName = s.get(fn[1]);
@@ -316,7 +292,7 @@ final class PprofReader implements ProfileReader {
             if (kind == null) {
                 kind = name.startsWith("[") && name.endsWith("]") ? FrameKind.PSEUDO : FrameKind.JAVA;
             }
-            out[i] = p.frame(name, kind, typeOf(kind, name, systemName), (int) Math.max(0, Math.min(line[1], 0x0fffffff)));
+            out[i] = p.frame(name, kind, typeOf(kind, name, systemName), (int) Math.max(0, Math.min(line.getLine(), 0x0fffffff)));
         }
         return out;
     }
@@ -352,68 +328,6 @@ final class PprofReader implements ProfileReader {
             return b.build();
         }
         return b.setService(label).build();
-    }
-
-    private static long[] valueType(CodedInputStream m) throws IOException {
-        long[] vt = new long[2];
-        for (int t; (t = m.readTag()) != 0; ) {
-            switch (WireFormat.getTagFieldNumber(t)) {
-                case PprofWriter.VT_TYPE -> vt[0] = m.readInt64();
-                case PprofWriter.VT_UNIT -> vt[1] = m.readInt64();
-                default -> m.skipField(t);
-            }
-        }
-        return vt;
-    }
-
-    private static long[] line(CodedInputStream m) throws IOException {
-        long[] line = new long[2];
-        for (int t; (t = m.readTag()) != 0; ) {
-            switch (WireFormat.getTagFieldNumber(t)) {
-                case PprofWriter.LN_FUNCTION_ID -> line[0] = m.readUInt64();
-                case PprofWriter.LN_LINE -> line[1] = m.readInt64();
-                default -> m.skipField(t);
-            }
-        }
-        return line;
-    }
-
-    private static Sample sample(CodedInputStream m) throws IOException {
-        Sample s = new Sample();
-        List<Long> locs = new ArrayList<>();
-        List<Long> values = new ArrayList<>();
-        for (int t; (t = m.readTag()) != 0; ) {
-            int field = WireFormat.getTagFieldNumber(t);
-            boolean packed = WireFormat.getTagWireType(t) == WireFormat.WIRETYPE_LENGTH_DELIMITED;
-            if (field == PprofWriter.S_LOCATION_ID || field == PprofWriter.S_VALUE) {
-                List<Long> into = field == PprofWriter.S_LOCATION_ID ? locs : values;
-                if (packed) {
-                    int limit = m.pushLimit(m.readRawVarint32());
-                    while (m.getBytesUntilLimit() > 0) {
-                        into.add(m.readRawVarint64());
-                    }
-                    m.popLimit(limit);
-                } else {
-                    into.add(m.readRawVarint64());
-                }
-            } else if (field == PprofWriter.S_LABEL) {
-                CodedInputStream l = m.readBytes().newCodedInput();
-                long[] label = new long[2];
-                for (int lt; (lt = l.readTag()) != 0; ) {
-                    switch (WireFormat.getTagFieldNumber(lt)) {
-                        case PprofWriter.L_KEY -> label[0] = l.readInt64();
-                        case PprofWriter.L_STR -> label[1] = l.readInt64();
-                        default -> l.skipField(lt);
-                    }
-                }
-                s.labels.add(label);
-            } else {
-                m.skipField(t);
-            }
-        }
-        s.locations = locs.stream().mapToLong(Long::longValue).toArray();
-        s.values = values.stream().mapToLong(Long::longValue).toArray();
-        return s;
     }
 
     /** The uncompressed protobuf, gunzipped if it is gzip, counted against {@code limit} as it arrives. */
@@ -461,42 +375,16 @@ final class PprofReader implements ProfileReader {
         return c.readRawBytes(length);
     }
 
-    private static CodedInputStream element(CodedInputStream c, String sourceName) throws IOException {
-        return CodedInputStream.newInstance(elementBytes(c, sourceName));
-    }
-
-    private static long locationId(byte[] raw) throws IOException {
-        CodedInputStream m = CodedInputStream.newInstance(raw);
-        long id = 0;
-        for (int t; (t = m.readTag()) != 0; ) {
-            if (WireFormat.getTagFieldNumber(t) == PprofWriter.LOC_ID) {
-                id = m.readUInt64();
-            } else {
-                m.skipField(t);
-            }
-        }
-        return id;
-    }
-
     /** A location decoded from its bytes when a sample first uses it. */
-    private static Loc location(byte[] raw, String sourceName) throws IOException {
+    private static Pprof.Location location(byte[] raw, String sourceName) throws ProfileFormatException {
         if (raw == null) {
             return null;
         }
-        CodedInputStream m = CodedInputStream.newInstance(raw);
-        Loc loc = new Loc();
         try {
-            for (int t; (t = m.readTag()) != 0; ) {
-                switch (WireFormat.getTagFieldNumber(t)) {
-                    case PprofWriter.LOC_MAPPING_ID -> loc.mapping = m.readUInt64();
-                    case PprofWriter.LOC_LINE -> loc.lines.add(line(m.readBytes().newCodedInput()));
-                    default -> m.skipField(t);
-                }
-            }
+            return Pprof.Location.parseFrom(raw);
         } catch (InvalidProtocolBufferException e) {
             throw new ProfileFormatException(sourceName + ": not a readable pprof profile (a malformed location)", e);
         }
-        return loc;
     }
 
     /** The string table with range checks. */

@@ -1,11 +1,11 @@
 package dev.cprof.profile;
 
 import com.google.protobuf.CodedOutputStream;
+import dev.cprof.profile.pprof.proto.Pprof;
 import dev.cprof.wire.proto.EventType;
 import dev.cprof.wire.proto.FrameKind;
 import dev.cprof.wire.proto.FrameType;
 import dev.cprof.wire.proto.InstanceInfo;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.util.ArrayList;
@@ -29,29 +29,15 @@ import java.util.zip.GZIPOutputStream;
  * pprof shows in {@code -raw} and does not group by. Lost and unwalked samples are comments.
  * The frame kind is kept as the location's mapping, whose
  * file is {@link #mappingFile} (for example {@code [kernel.kallsyms]}), marked as already
- * symbolized so pprof never tries to symbolize it. Encoded by hand: field numbers below are
- * those of profile.proto.
+ * symbolized so pprof never tries to symbolize it.
+ *
+ * <p>The messages are protoc's classes of {@code src/main/proto/pprof.proto} ({@link Pprof}). The
+ * profile is never built whole: a protobuf message is the concatenation of its fields, so it is
+ * written in parts, in field order: a {@code Profile} holding the
+ * sample types, then each sample, mapping, location and function as one field of the profile,
+ * then a {@code Profile} holding the string table and the rest.
  */
 final class PprofWriter implements ProfileWriter {
-    // Profile
-    static final int P_SAMPLE_TYPE = 1, P_SAMPLE = 2, P_MAPPING = 3, P_LOCATION = 4, P_FUNCTION = 5,
-            P_STRING_TABLE = 6, P_TIME_NANOS = 9, P_DURATION_NANOS = 10, P_PERIOD_TYPE = 11, P_PERIOD = 12,
-            P_COMMENT = 13, P_DEFAULT_SAMPLE_TYPE = 14;
-    // ValueType
-    static final int VT_TYPE = 1, VT_UNIT = 2;
-    // Sample
-    static final int S_LOCATION_ID = 1, S_VALUE = 2, S_LABEL = 3;
-    // Label
-    static final int L_KEY = 1, L_STR = 2, L_NUM = 3;
-    // Mapping
-    static final int M_ID = 1, M_FILENAME = 5, M_HAS_FUNCTIONS = 7, M_HAS_FILENAMES = 8, M_HAS_LINE_NUMBERS = 9;
-    // Location
-    static final int LOC_ID = 1, LOC_MAPPING_ID = 2, LOC_LINE = 4;
-    // Line
-    static final int LN_FUNCTION_ID = 1, LN_LINE = 2;
-    // Function
-    static final int F_ID = 1, F_NAME = 2, F_SYSTEM_NAME = 3, F_FILENAME = 4;
-
     /** The label key that names the instance of a sample. */
     static final String INSTANCE_LABEL = "instance";
 
@@ -106,11 +92,13 @@ final class PprofWriter implements ProfileWriter {
         int width = 2 * events.size();
 
         // sample_type
+        Pprof.Profile.Builder head = Pprof.Profile.newBuilder();
         for (EventType e : events) {
             for (String[] vt : sampleTypes(e)) {
-                writeValueType(o, P_SAMPLE_TYPE, strings.id(vt[0]), strings.id(vt[1]));
+                head.addSampleType(valueType(strings.id(vt[0]), strings.id(vt[1])));
             }
         }
+        head.build().writeTo(o);
 
         // samples: group value slots by (node, instance), restricted to the chosen instance if any
         ValueTable v = profile.values;
@@ -134,12 +122,10 @@ final class PprofWriter implements ProfileWriter {
             rows.get(row)[col + 1] += v.weight(s);
         }
         List<InstanceInfo> instances = profile.instances();
-        int labelKey = strings.id(INSTANCE_LABEL);
-        int serviceKey = strings.id("service");
-        int hostKey = strings.id("host");
-        Map<Integer, int[]> instanceLabels = new HashMap<>();
+        int[] labelKeys = {strings.id(INSTANCE_LABEL), strings.id("service"), strings.id("host")};
+        Map<Integer, List<Pprof.Label>> instanceLabels = new HashMap<>();
         boolean[] usedFrame = new boolean[profile.frames.size()];
-        ByteArrayOutputStream buf = new ByteArrayOutputStream(256);
+        Pprof.Sample.Builder sample = Pprof.Sample.newBuilder();
         for (int r = 0; r < rows.size(); r++) {
             long[] values = rows.get(r);
             boolean any = false;
@@ -151,30 +137,17 @@ final class PprofWriter implements ProfileWriter {
                 continue;
             }
             int instance = (int) (rowKeys.get(r) & 0xffffff);
-            buf.reset();
-            CodedOutputStream m = CodedOutputStream.newInstance(buf, 256);
-            int depth = profile.tree.depth(node);
-            int[] locs = new int[depth];
-            int i = 0;
+            sample.clear();
             for (int n = node; n != StackTree.ROOT; n = profile.tree.parent(n)) {
                 int frame = profile.tree.frame(n);
                 usedFrame[frame] = true;
-                locs[i++] = frame + 1; // leaf first
+                sample.addLocationId(frame + 1); // leaf first
             }
-            writePackedUint(m, S_LOCATION_ID, locs);
-            writePackedInt(m, S_VALUE, values);
-            int[] labels = instanceLabels.computeIfAbsent(instance, k -> instanceLabelIds(instances, k, strings));
-            if (labels[0] != 0) {
-                writeLabel(m, labelKey, labels[0]);
+            for (long x : values) {
+                sample.addValue(x);
             }
-            if (labels[1] != 0) {
-                writeLabel(m, serviceKey, labels[1]);
-            }
-            if (labels[2] != 0) {
-                writeLabel(m, hostKey, labels[2]);
-            }
-            m.flush();
-            o.writeByteArray(P_SAMPLE, buf.toByteArray());
+            sample.addAllLabel(instanceLabels.computeIfAbsent(instance, k -> instanceLabels(instances, k, strings, labelKeys)));
+            o.writeMessage(Pprof.Profile.SAMPLE_FIELD_NUMBER, sample.build());
         }
 
         // mappings: one per frame kind other than Java
@@ -185,15 +158,13 @@ final class PprofWriter implements ProfileWriter {
             FrameKind k = profile.frames.kind(f);
             if (usedFrame[f] && mappingFile(k) != null && mappingId[k.ordinal()] == 0) {
                 mappingId[k.ordinal()] = ++mappings;
-                buf.reset();
-                CodedOutputStream m = CodedOutputStream.newInstance(buf, 64);
-                m.writeUInt64(M_ID, mappings);
-                m.writeInt64(M_FILENAME, strings.id(mappingFile(k)));
-                m.writeBool(M_HAS_FUNCTIONS, true);
-                m.writeBool(M_HAS_FILENAMES, true);
-                m.writeBool(M_HAS_LINE_NUMBERS, true);
-                m.flush();
-                o.writeByteArray(P_MAPPING, buf.toByteArray());
+                o.writeMessage(Pprof.Profile.MAPPING_FIELD_NUMBER, Pprof.Mapping.newBuilder()
+                        .setId(mappings)
+                        .setFilename(strings.id(mappingFile(k)))
+                        .setHasFunctions(true)
+                        .setHasFilenames(true)
+                        .setHasLineNumbers(true)
+                        .build());
             }
         }
 
@@ -217,31 +188,22 @@ final class PprofWriter implements ProfileWriter {
                 fid = functions.size();
                 functionOf.put(fkey, fid);
             }
-            buf.reset();
-            CodedOutputStream m = CodedOutputStream.newInstance(buf, 64);
-            m.writeUInt64(LOC_ID, f + 1);
-            if (mappingId[k.ordinal()] != 0) {
-                m.writeUInt64(LOC_MAPPING_ID, mappingId[k.ordinal()]);
-            }
-            ByteArrayOutputStream lineBuf = new ByteArrayOutputStream(16);
-            CodedOutputStream ln = CodedOutputStream.newInstance(lineBuf, 16);
-            ln.writeUInt64(LN_FUNCTION_ID, fid);
+            Pprof.Line.Builder line = Pprof.Line.newBuilder().setFunctionId(fid);
             if (profile.frames.line(f) > 0) {
-                ln.writeInt64(LN_LINE, profile.frames.line(f));
+                line.setLine(profile.frames.line(f));
             }
-            ln.flush();
-            m.writeByteArray(LOC_LINE, lineBuf.toByteArray());
-            m.flush();
-            o.writeByteArray(P_LOCATION, buf.toByteArray());
+            o.writeMessage(Pprof.Profile.LOCATION_FIELD_NUMBER, Pprof.Location.newBuilder()
+                    .setId(f + 1)
+                    .setMappingId(mappingId[k.ordinal()]) // 0, no mapping: not written
+                    .addLine(line)
+                    .build());
         }
         for (int i = 0; i < functions.size(); i++) {
-            buf.reset();
-            CodedOutputStream m = CodedOutputStream.newInstance(buf, 32);
-            m.writeUInt64(F_ID, i + 1);
-            m.writeInt64(F_NAME, functions.get(i)[0]);
-            m.writeInt64(F_SYSTEM_NAME, functions.get(i)[1]);
-            m.flush();
-            o.writeByteArray(P_FUNCTION, buf.toByteArray());
+            o.writeMessage(Pprof.Profile.FUNCTION_FIELD_NUMBER, Pprof.Function.newBuilder()
+                    .setId(i + 1)
+                    .setName(functions.get(i)[0])
+                    .setSystemName(functions.get(i)[1])
+                    .build());
         }
 
         // time, period, comments, default sample type
@@ -253,43 +215,39 @@ final class PprofWriter implements ProfileWriter {
         }
         String[] mainType = sampleTypes(main)[Events.byWeight(main) ? 1 : 0];
         String[] periodType = sampleTypes(main)[1];
-        List<Integer> comments = new ArrayList<>();
+        Pprof.Profile.Builder tail = Pprof.Profile.newBuilder();
         String title = options.title();
         if (title != null && !title.isEmpty()) {
-            comments.add(strings.id(title));
+            tail.addComment(strings.id(title));
         }
         for (Map.Entry<String, String> e : profile.metadata().entrySet()) {
-            comments.add(strings.id(e.getKey() + "=" + e.getValue()));
+            tail.addComment(strings.id(e.getKey() + "=" + e.getValue()));
         }
         var d = profile.dropped();
         if (profile.lost() > 0) {
-            comments.add(strings.id("lost: " + profile.lost() + " samples (buffer_full=" + d.getBufferFull() + " other=" + d.getOther() + ")"));
+            tail.addComment(strings.id("lost: " + profile.lost() + " samples (buffer_full=" + d.getBufferFull() + " other=" + d.getOther() + ")"));
         }
         if (profile.unwalked() > 0) {
-            comments.add(strings.id("unwalked: " + profile.unwalked() + " samples, kept under pseudo frames such as [unknown_Java]"));
+            tail.addComment(strings.id("unwalked: " + profile.unwalked() + " samples, kept under pseudo frames such as [unknown_Java]"));
         }
-        int defaultType = strings.id(mainType[0]);
-        int periodTypeName = strings.id(periodType[0]);
-        int periodUnit = strings.id(periodType[1]);
-
-        for (int i = 0; i < strings.size(); i++) {
-            o.writeString(P_STRING_TABLE, strings.get(i));
-        }
+        tail.setDefaultSampleType(strings.id(mainType[0]));
+        tail.setPeriodType(valueType(strings.id(periodType[0]), strings.id(periodType[1])));
+        tail.addAllStringTable(strings.list); // complete: no string is added after this
         if (start > 0) {
-            o.writeInt64(P_TIME_NANOS, start);
+            tail.setTimeNanos(start);
             if (end > start) {
-                o.writeInt64(P_DURATION_NANOS, end - start);
+                tail.setDurationNanos(end - start);
             }
         }
-        writeValueType(o, P_PERIOD_TYPE, periodTypeName, periodUnit);
         long period = period(profile, main);
         if (period > 0) {
-            o.writeInt64(P_PERIOD, period);
+            tail.setPeriod(period);
         }
-        for (int c : comments) {
-            o.writeInt64(P_COMMENT, c);
-        }
-        o.writeInt64(P_DEFAULT_SAMPLE_TYPE, defaultType);
+        tail.build().writeTo(o);
+    }
+
+    private static Pprof.ValueType valueType(int type, int unit) {
+        return Pprof.ValueType.newBuilder().setType(type).setUnit(unit).build();
     }
 
     /** The mean weight of one sample of the event (the sampling interval for cpu), or 0. */
@@ -306,54 +264,22 @@ final class PprofWriter implements ProfileWriter {
         return count > 0 ? weight / count : 0;
     }
 
-    private static int[] instanceLabelIds(List<InstanceInfo> instances, int instance, Strings strings) {
+    /** The labels of an instance's samples: instance, then service and host when known. */
+    private static List<Pprof.Label> instanceLabels(List<InstanceInfo> instances, int instance, Strings strings, int[] keys) {
+        String[] values;
         if (instance >= instances.size()) {
-            return new int[] {strings.id("instance " + instance), 0, 0};
+            values = new String[] {"instance " + instance, "", ""};
+        } else {
+            InstanceInfo info = instances.get(instance);
+            values = new String[] {Profile.instanceLabel(info), info.getService(), info.getHost()};
         }
-        InstanceInfo info = instances.get(instance);
-        return new int[] {
-            strings.id(Profile.instanceLabel(info)),
-            info.getService().isEmpty() ? 0 : strings.id(info.getService()),
-            info.getHost().isEmpty() ? 0 : strings.id(info.getHost()),
-        };
-    }
-
-    private static void writeValueType(CodedOutputStream o, int field, int type, int unit) throws IOException {
-        o.writeTag(field, com.google.protobuf.WireFormat.WIRETYPE_LENGTH_DELIMITED);
-        o.writeUInt32NoTag(CodedOutputStream.computeInt64Size(VT_TYPE, type) + CodedOutputStream.computeInt64Size(VT_UNIT, unit));
-        o.writeInt64(VT_TYPE, type);
-        o.writeInt64(VT_UNIT, unit);
-    }
-
-    private static void writeLabel(CodedOutputStream o, int key, int str) throws IOException {
-        o.writeTag(S_LABEL, com.google.protobuf.WireFormat.WIRETYPE_LENGTH_DELIMITED);
-        o.writeUInt32NoTag(CodedOutputStream.computeInt64Size(L_KEY, key) + CodedOutputStream.computeInt64Size(L_STR, str));
-        o.writeInt64(L_KEY, key);
-        o.writeInt64(L_STR, str);
-    }
-
-    private static void writePackedUint(CodedOutputStream o, int field, int[] values) throws IOException {
-        int size = 0;
-        for (int x : values) {
-            size += CodedOutputStream.computeUInt64SizeNoTag(x);
+        List<Pprof.Label> labels = new ArrayList<>(3);
+        for (int i = 0; i < 3; i++) {
+            if (!values[i].isEmpty()) {
+                labels.add(Pprof.Label.newBuilder().setKey(keys[i]).setStr(strings.id(values[i])).build());
+            }
         }
-        o.writeTag(field, com.google.protobuf.WireFormat.WIRETYPE_LENGTH_DELIMITED);
-        o.writeUInt32NoTag(size);
-        for (int x : values) {
-            o.writeUInt64NoTag(x);
-        }
-    }
-
-    private static void writePackedInt(CodedOutputStream o, int field, long[] values) throws IOException {
-        int size = 0;
-        for (long x : values) {
-            size += CodedOutputStream.computeInt64SizeNoTag(x);
-        }
-        o.writeTag(field, com.google.protobuf.WireFormat.WIRETYPE_LENGTH_DELIMITED);
-        o.writeUInt32NoTag(size);
-        for (long x : values) {
-            o.writeInt64NoTag(x);
-        }
+        return labels;
     }
 
     /** pprof's own string table: index 0 is "", strings appear once. */
@@ -373,14 +299,6 @@ final class PprofWriter implements ProfileWriter {
                 ids.put(s, id);
             }
             return id;
-        }
-
-        String get(int i) {
-            return list.get(i);
-        }
-
-        int size() {
-            return list.size();
         }
     }
 }

@@ -1,6 +1,5 @@
 package dev.cprof.testkit;
 
-
 import org.apache.curator.test.InstanceSpec;
 import org.apache.curator.test.TestingServer;
 

@@ -41,9 +41,11 @@ public final class FrameReader {
     /** The next message, or null at a clean end of stream (between frames). */
     public Envelope read() throws IOException {
         byte[] plain = readRaw();
-        if (plain == null) {
-            return null;
-        }
+        return plain == null ? null : parse(plain);
+    }
+
+    /** One frame's bytes from {@link #readRaw()} as an Envelope; malformed bytes are a {@link WireException}. */
+    public Envelope parse(byte[] plain) throws WireException {
         try {
             return Envelope.parseFrom(plain);
         } catch (InvalidProtocolBufferException e) {

@@ -33,14 +33,24 @@ public final class FrameWriter {
 
     /** Writes an already serialized Envelope (lets a relay forward without re-encoding). */
     public synchronized void writeRaw(byte[] plain) throws IOException {
-        if (plain.length > Limits.MAX_DECOMPRESSED_BYTES) {
-            throw new WireException("message of " + plain.length + " bytes is over the limit of " + Limits.MAX_DECOMPRESSED_BYTES);
+        writeRaw(plain, EMPTY);
+    }
+
+    /**
+     * Writes one frame holding {@code plain} followed by {@code tail}, two serialized pieces of one
+     * Envelope (protobuf reads their concatenation as their merge): how a peer relays an agent's
+     * batch with its instance id appended ({@link RelayedBatch}), copying neither.
+     */
+    public synchronized void writeRaw(byte[] plain, byte[] tail) throws IOException {
+        long length = (long) plain.length + tail.length;
+        if (length > Limits.MAX_DECOMPRESSED_BYTES) {
+            throw new WireException("message of " + length + " bytes is over the limit of " + Limits.MAX_DECOMPRESSED_BYTES);
         }
-        if (!compressed && plain.length > Limits.MAX_FRAME_BYTES) {
-            throw new WireException("frame of " + plain.length + " bytes is over the limit of " + Limits.MAX_FRAME_BYTES);
+        if (!compressed && length > Limits.MAX_FRAME_BYTES) {
+            throw new WireException("frame of " + length + " bytes is over the limit of " + Limits.MAX_FRAME_BYTES);
         }
         byte[] prefix = new byte[5];
-        int n = Varint.encode(plain.length, prefix);
+        int n = Varint.encode((int) length, prefix);
         if (compressed) {
             if (zstd == null) {
                 zstd = new ZstdOutputStream(counting, Compression.STREAM_LEVEL);
@@ -48,15 +58,19 @@ public final class FrameWriter {
             }
             zstd.write(prefix, 0, n);
             zstd.write(plain);
+            zstd.write(tail);
             zstd.flush(); // ZSTD_e_flush: the frame's last byte leaves now; then out.flush()
             bytesWritten = counting.count;
         } else {
             out.write(prefix, 0, n);
             out.write(plain);
+            out.write(tail);
             out.flush();
-            bytesWritten += n + plain.length;
+            bytesWritten += n + length;
         }
     }
+
+    private static final byte[] EMPTY = new byte[0];
 
     public synchronized long bytesWritten() {
         return bytesWritten;

@@ -15,8 +15,19 @@ public final class Limits {
     public static final int ZSTD_WINDOW_LOG = 17;
     /** Largest zstd window a reader accepts (2^20 = 1 MiB); a stream asking for more is refused. */
     public static final int MAX_ZSTD_WINDOW_LOG = 20;
-    /** Version carried in Hello; a mismatch is refused. 2: columnar samples (SampleGroup), one zstd stream per TCP direction. */
-    public static final int PROTOCOL_VERSION = 2;
+    /**
+     * Version a client carries in its Hello to a peer; a mismatch is refused. 2: columnar samples
+     * (SampleGroup), one zstd stream per TCP direction. 3: a relayed batch names its instance in
+     * Envelope.relay_instance_id instead of Batch.instance_id (a peer of 2 and a client of 3 would
+     * not find each other's batches, so they refuse each other).
+     */
+    public static final int PROTOCOL_VERSION = 3;
+    /**
+     * Version carried in the Hello to an agent (CPROF_PROTOCOL_VERSION in the agent's protocol.h);
+     * a mismatch is refused. 2 as above; protocol 3 changed only the peer-to-client hop, so an
+     * agent already loaded into a JVM keeps serving newer peers.
+     */
+    public static final int AGENT_PROTOCOL_VERSION = 2;
 
     private Limits() {}
 }

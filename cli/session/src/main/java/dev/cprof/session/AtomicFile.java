@@ -1,7 +1,5 @@
 package dev.cprof.session;
 
-import dev.cprof.session.SessionException;
-
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;

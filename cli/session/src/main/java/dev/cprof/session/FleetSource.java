@@ -1,25 +1,21 @@
 package dev.cprof.session;
 
-import dev.cprof.session.SessionException;
-
+import dev.cprof.discovery.peer.Peer;
+import dev.cprof.discovery.peer.PeerClient;
+import dev.cprof.discovery.peer.PeerSecurity;
 import dev.cprof.discovery.registry.FleetView;
 import dev.cprof.discovery.registry.InstanceRecord;
-import dev.cprof.discovery.peer.PeerClient;
 import dev.cprof.discovery.registry.PeerRecord;
-import dev.cprof.discovery.peer.PeerSecurity;
-import dev.cprof.discovery.peer.Peer;
 import dev.cprof.discovery.registry.SessionNode;
 import dev.cprof.discovery.registry.SessionRecord;
 import dev.cprof.discovery.registry.ZkPaths;
 import dev.cprof.profile.Events;
 import dev.cprof.profile.SafeText;
-import dev.cprof.wire.proto.Envelope;
 import dev.cprof.wire.proto.StartRequest;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -155,7 +151,7 @@ public final class FleetSource implements InstanceSource {
                             + ": " + message(e));
                     return;
                 }
-                link = new PeerLink(instance.host(), client);
+                link = new PeerLink(this, instance.host(), client);
                 links.put(instance.host(), link);
                 link.start();
             }
@@ -171,11 +167,59 @@ public final class FleetSource implements InstanceSource {
         }
     }
 
-    private void fail(String key, long pid, String why) {
+    // ---- for PeerLink ----
+
+    SessionMerger merger() {
+        return merger;
+    }
+
+    StartRequest request() {
+        return request;
+    }
+
+    boolean stopping() {
+        return stopping;
+    }
+
+    /** The peer attached {@code key}: its stream, in a new one where an earlier attempt failed or ended. */
+    SessionMerger.Stream attached(String key, dev.cprof.wire.proto.InstanceInfo info) {
+        failed.remove(key); // an earlier attempt failed, this one is profiled
+        SessionMerger.Stream s = merger.open(info);
+        streamsByKey.put(key, s);
+        return s;
+    }
+
+    /** A peer's warning, shown once per distinct message. */
+    void warnOnce(String message) {
+        if (warned.add(message)) {
+            say(message);
+        }
+    }
+
+    /** Whether a refused attach of {@code key} may be asked again (a JVM still starting refuses). */
+    boolean mayRetry(String key) {
+        return retries.merge(key, 1, Integer::sum) <= ATTACH_RETRIES;
+    }
+
+    /** Runs {@code task} after {@link #RETRY_MS} on the attach thread; nothing once the session ends. */
+    void later(Runnable task) {
+        try {
+            attacher.schedule(task, RETRY_MS, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // the session is ending: the instance stays pending and is listed as not attached
+        }
+    }
+
+    /** The connection to {@code link}'s peer is gone: the next instance there connects anew. */
+    void lost(PeerLink link) {
+        links.remove(link.host, link);
+    }
+
+    void fail(String key, long pid, String why) {
         failed.putIfAbsent(key, new InstanceSource.Failed(key, pid, why));
     }
 
-    private void say(String line) {
+    void say(String line) {
         if (log != null) {
             synchronized (log) {
                 log.println("cprof: " + SafeText.escape(line)); // peers' errors and ZooKeeper names are remote data
@@ -184,7 +228,7 @@ public final class FleetSource implements InstanceSource {
         }
     }
 
-    private static String message(Throwable e) {
+    static String message(Throwable e) {
         return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
     }
 
@@ -283,153 +327,6 @@ public final class FleetSource implements InstanceSource {
         if (sessionNode != null) {
             sessionNode.close();
             sessionNode = null;
-        }
-    }
-
-    /** One peer connection and its reader thread; maps the connection's instance ids to merger streams. */
-    private final class PeerLink {
-        final String host;
-        final PeerClient client;
-        final Thread reader;
-        /** Asked for, neither attached nor refused yet, by key. */
-        final Map<String, InstanceRecord> pending = new ConcurrentHashMap<>();
-        final Map<Integer, SessionMerger.Stream> streams = new LinkedHashMap<>();
-        volatile boolean stopping;
-
-        PeerLink(String host, PeerClient client) {
-            this.host = host;
-            this.client = client;
-            this.reader = new Thread(this::read, "cprof-peer-" + host);
-            reader.setDaemon(true);
-        }
-
-        void start() {
-            reader.start();
-        }
-
-        private void read() {
-            try {
-                Envelope e;
-                while ((e = client.next()) != null) {
-                    handle(e);
-                }
-                if (!stopping) {
-                    lost("the peer of " + host + " closed the connection");
-                }
-            } catch (IOException ex) {
-                if (!stopping) {
-                    lost("connection to the peer of " + host + " lost: " + message(ex));
-                }
-            } catch (InterruptedException ex) {
-                Thread.currentThread().interrupt();
-            }
-        }
-
-        private void handle(Envelope e) throws InterruptedException {
-            switch (e.getMsgCase()) {
-                case INSTANCE -> {
-                    var info = e.getInstance();
-                    if (info.getParentInstanceId() != 0) { // a Python child of one of our JVMs (--python)
-                        streams.put(info.getInstanceId(), merger.open(info, streams.get(info.getParentInstanceId())));
-                        return;
-                    }
-                    String key = InstanceRecord.key(info.getHost(), info.getPid());
-                    pending.remove(key);
-                    failed.remove(key); // an earlier attempt failed, this one is profiled
-                    SessionMerger.Stream s = merger.open(info);
-                    streams.put(info.getInstanceId(), s);
-                    streamsByKey.put(key, s);
-                }
-                case BATCH -> {
-                    SessionMerger.Stream s = streams.get(e.getBatch().getInstanceId());
-                    if (s != null) {
-                        s.offer(e.getBatch(), e.getSerializedSize());
-                    }
-                }
-                case ERROR -> {
-                    var err = e.getError();
-                    if (err.getCode() == dev.cprof.wire.proto.Error.Code.WARNING) {
-                        if (warned.add(err.getMessage())) {
-                            say(err.getMessage());
-                        }
-                        return;
-                    }
-                    SessionMerger.Stream s = err.getInstanceId() != 0 ? streams.get(err.getInstanceId()) : null;
-                    if (s != null) {
-                        s.fail(err.getMessage());
-                    } else {
-                        String key = err.getInstanceKey().isEmpty() ? host : err.getInstanceKey();
-                        if (err.getCode() == dev.cprof.wire.proto.Error.Code.ATTACH_FAILED && pending.containsKey(key)
-                                && !stopping && retries.merge(key, 1, Integer::sum) <= ATTACH_RETRIES) {
-                            retry(key);
-                            return;
-                        }
-                        InstanceRecord r = pending.remove(key);
-                        fail(key, r != null ? r.pid() : 0, err.getMessage());
-                    }
-                }
-                case INSTANCE_ENDED -> {
-                    SessionMerger.Stream s = streams.get(e.getInstanceEnded().getInstanceId());
-                    if (s != null) {
-                        s.ended(e.getInstanceEnded().getReason());
-                        if (s.info().getRuntime() == dev.cprof.wire.proto.FrameKind.PYTHON && !stopping) {
-                            say("python pid " + s.info().getPid() + " on " + host + " ended mid-session ("
-                                    + e.getInstanceEnded().getReason() + "); its samples are kept");
-                        }
-                    }
-                }
-                default -> {
-                    // nothing else is sent to clients
-                }
-            }
-        }
-
-        private void retry(String key) {
-            try {
-                attacher.schedule(() -> {
-                    if (!stopping && !FleetSource.this.stopping) {
-                        try {
-                            client.attach(List.of(key), request);
-                        } catch (IOException e) {
-                            InstanceRecord r = pending.remove(key);
-                            fail(key, r != null ? r.pid() : 0, "peer of " + host + ": " + message(e));
-                        }
-                    }
-                }, RETRY_MS, TimeUnit.MILLISECONDS);
-            } catch (java.util.concurrent.RejectedExecutionException e) {
-                // the session is ending: the instance stays pending and is listed as not attached
-            }
-        }
-
-        /** What was merged stays; instances still open on this peer end with the reason. */
-        private void lost(String why) {
-            links.remove(host, this); // a restarted peer gets a new connection
-            for (SessionMerger.Stream s : streams.values()) {
-                if (s.endReason() == null) {
-                    s.fail(why);
-                }
-            }
-            for (InstanceRecord r : pending.values()) {
-                fail(r.key(), r.pid(), why);
-            }
-            pending.clear();
-        }
-
-        /** At the session's end, on a connection that stopped answering: open streams fail with {@code why}. */
-        void stalled(String why) {
-            for (SessionMerger.Stream s : streams.values()) {
-                if (s.endReason() == null) {
-                    s.fail(why);
-                }
-            }
-        }
-
-        void close() {
-            try {
-                client.close();
-            } catch (IOException e) {
-                // closed
-            }
         }
     }
 }

@@ -1,7 +1,7 @@
 package dev.cprof.session;
 
-import dev.cprof.python.PythonFollower;
 import dev.cprof.profile.SafeText;
+import dev.cprof.python.PythonFollower;
 import dev.cprof.wire.proto.Batch;
 import dev.cprof.wire.proto.FrameKind;
 import dev.cprof.wire.proto.InstanceInfo;

@@ -1,7 +1,5 @@
 package dev.cprof.session;
 
-import dev.cprof.session.SessionException;
-
 import dev.cprof.profile.Format;
 import dev.cprof.profile.Profile;
 import dev.cprof.profile.SafeText;

@@ -1,7 +1,5 @@
 package dev.cprof.session;
 
-import dev.cprof.session.SessionException;
-
 import dev.cprof.wire.proto.StartRequest;
 import java.io.PrintWriter;
 import java.util.ArrayList;

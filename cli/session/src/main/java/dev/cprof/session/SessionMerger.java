@@ -52,9 +52,11 @@ public final class SessionMerger implements AutoCloseable {
     }
 
     /**
-     * A new instance, child of {@code parent} when not null (a Python worker of a JVM). Instance ids
-     * are renumbered session-wide (index + 1; peers number per connection), and a child's
-     * parent_instance_id names its parent's, which {@link dev.cprof.profile.Views#perInstance} follows.
+     * A new instance, child of {@code parent} when not null (a Python worker of a JVM). The instance's
+     * id in the profile is its index + 1, session-wide: a peer's ids are per connection (every peer
+     * starts at 1) and only route its messages, which the caller does by the peer's id; batches
+     * carry no id. A child's parent_instance_id names its parent's profile id, which
+     * {@link dev.cprof.profile.Views#perInstance} follows. Once per instance, not per batch.
      */
     public synchronized Stream open(InstanceInfo info, Stream parent) {
         int index;

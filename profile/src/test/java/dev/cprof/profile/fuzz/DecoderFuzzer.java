@@ -8,6 +8,7 @@ import dev.cprof.profile.StreamMerger;
 import dev.cprof.profile.WriteOptions;
 import dev.cprof.wire.Compression;
 import dev.cprof.wire.FrameReader;
+import dev.cprof.wire.RelayedBatch;
 import dev.cprof.wire.WireException;
 import dev.cprof.wire.proto.Envelope;
 import java.io.ByteArrayInputStream;
@@ -74,8 +75,11 @@ public final class DecoderFuzzer {
     }
 
     /**
-     * A stream as a peer or agent sends it. The first byte picks plain (Unix socket) or zstd (TCP)
-     * framing and a plain or rotatable merger; a refused batch must leave the merger usable.
+     * A stream as a peer or agent sends it, read as a client reads a peer ({@link RelayedBatch#decode}).
+     * The first byte picks plain (Unix socket) or zstd (TCP) framing and a plain or rotatable merger;
+     * a refused batch must leave the merger usable. Every frame a peer would relay unparsed
+     * ({@link RelayedBatch#isBatch}) is also relayed as the peer does, with an instance id appended:
+     * the client must read that as a batch or an error of that instance, never as a broken connection.
      */
     private static void wireStream(byte[] data) throws IOException {
         if (data.length == 0) {
@@ -88,7 +92,11 @@ public final class DecoderFuzzer {
         StreamMerger merger = rotatable ? StreamMerger.rotatable(profile, instance) : new StreamMerger(profile, instance);
         FrameReader reader = new FrameReader(new ByteArrayInputStream(data, 1, data.length - 1), compressed);
         try {
-            for (Envelope e = reader.read(); e != null; e = reader.read()) {
+            for (byte[] raw = reader.readRaw(); raw != null; raw = reader.readRaw()) {
+                if (RelayedBatch.isBatch(raw)) {
+                    relayedAsAPeerDoes(reader, raw);
+                }
+                Envelope e = RelayedBatch.decode(reader, raw);
                 if (e.hasBatch()) {
                     try {
                         merger.merge(e.getBatch());
@@ -99,6 +107,23 @@ public final class DecoderFuzzer {
             }
         } finally {
             writeAll(profile);
+        }
+    }
+
+    private static void relayedAsAPeerDoes(FrameReader reader, byte[] agentFrame) {
+        int id = 1 + (agentFrame.length & 0xffff);
+        byte[] idField = RelayedBatch.idField(id);
+        byte[] relayed = java.util.Arrays.copyOf(agentFrame, agentFrame.length + idField.length); // what FrameWriter.writeRaw frames
+        System.arraycopy(idField, 0, relayed, agentFrame.length, idField.length);
+        Envelope e;
+        try {
+            e = RelayedBatch.decode(reader, relayed);
+        } catch (WireException e1) {
+            throw new IllegalStateException("a relayed batch broke the client's connection instead of its instance", e1);
+        }
+        boolean ok = e.hasBatch() ? e.getRelayInstanceId() == id : e.hasError() && e.getError().getInstanceId() == id;
+        if (!ok) {
+            throw new IllegalStateException("a relayed batch was not charged to its instance " + id + ": " + e.getMsgCase());
         }
     }
 

@@ -8,6 +8,7 @@ import dev.cprof.profile.WriteOptions;
 import dev.cprof.wire.BatchEncoder;
 import dev.cprof.wire.Compression;
 import dev.cprof.wire.FrameWriter;
+import dev.cprof.wire.RelayedBatch;
 import dev.cprof.wire.proto.Batch;
 import dev.cprof.wire.proto.Envelope;
 import dev.cprof.wire.proto.EventType;
@@ -44,6 +45,15 @@ public final class FuzzSeeds {
                 w.write(Envelope.newBuilder().setBatch(b).build());
             }
             write(root.resolve("wire"), "seed-stream-" + mode, out.toByteArray());
+        }
+        for (int mode = 0; mode < 2; mode++) { // the same batches as a peer relays them (protocol 3)
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            out.write(mode);
+            FrameWriter w = new FrameWriter(out, mode == 1);
+            for (Batch b : batches) {
+                w.writeRaw(Envelope.newBuilder().setBatch(b).build().toByteArray(), RelayedBatch.idField(1));
+            }
+            write(root.resolve("wire"), "seed-relayed-" + mode, out.toByteArray());
         }
         Profile profile = merged(batches);
         write(root.resolve("cprof"), "seed-profile.cprof", render(Format.CPROF, profile));

@@ -1,6 +1,5 @@
 package dev.cprof.discovery.local;
 
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

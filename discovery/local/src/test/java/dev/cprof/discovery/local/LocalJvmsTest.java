@@ -1,14 +1,13 @@
 package dev.cprof.discovery.local;
 
-import dev.cprof.testkit.Await;
-import dev.cprof.testkit.TargetJvm;
-import dev.cprof.testkit.Workload;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.cprof.testkit.Await;
+import dev.cprof.testkit.TargetJvm;
+import dev.cprof.testkit.Workload;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

@@ -23,6 +23,20 @@ public interface AgentConnector {
         /** Next Batch, Status or Error; null when the agent closed the stream (stopped, or the JVM exited). */
         Envelope next() throws IOException;
 
+        /**
+         * The next message as the agent serialized it (one Envelope), or null as for {@link #next};
+         * the relay forwards batches without parsing them and {@link #parse}s the rest.
+         */
+        default byte[] nextRaw() throws IOException {
+            Envelope e = next();
+            return e == null ? null : e.toByteArray();
+        }
+
+        /** A message from {@link #nextRaw}; malformed bytes are an IOException. */
+        default Envelope parse(byte[] message) throws IOException {
+            return Envelope.parseFrom(message);
+        }
+
         /** Asks the agent to stop; it sends a last Batch and closes the stream. */
         void stop(String reason) throws IOException;
     }

@@ -1,12 +1,12 @@
 package dev.cprof.discovery.peer;
 
-import dev.cprof.discovery.registry.InstanceRecord;
-
 import dev.cprof.agent.AttachException;
+import dev.cprof.discovery.registry.InstanceRecord;
 import dev.cprof.python.PythonFollower;
 import dev.cprof.wire.FrameWriter;
-import dev.cprof.wire.proto.Envelope;
+import dev.cprof.wire.RelayedBatch;
 import dev.cprof.wire.proto.Batch;
+import dev.cprof.wire.proto.Envelope;
 import dev.cprof.wire.proto.Error;
 import dev.cprof.wire.proto.FrameKind;
 import dev.cprof.wire.proto.InstanceEnded;
@@ -23,7 +23,8 @@ import java.util.function.IntSupplier;
 
 /**
  * One attached instance of one client connection, on its own thread: opens the agent, sends the
- * client Envelope{instance}, then relays every Batch with this connection's instance id, and ends
+ * client Envelope{instance}, then relays every Batch with this connection's instance id (in
+ * Envelope.relay_instance_id, appended to the agent's bytes, which are not re-encoded), and ends
  * with Envelope{instance_ended}. Failures to attach become Envelope{error} with the instance key.
  *
  * <p>With {@code StartRequest.python} it also samples the JVM's Python descendants (PySpark
@@ -36,6 +37,8 @@ final class AgentRelay {
     static final long STOP_GRACE_MS = 900;
 
     private final int id;
+    /** Envelope.relay_instance_id = id, appended to every batch frame of the agent. */
+    private final byte[] idField;
     private final InstanceRecord instance;
     private final StartRequest start;
     private final AgentConnector connector;
@@ -61,6 +64,7 @@ final class AgentRelay {
                IntSupplier newId) {
         this.newId = newId;
         this.id = id;
+        this.idField = RelayedBatch.idField(id);
         this.instance = instance;
         this.start = start;
         this.connector = connector;
@@ -128,12 +132,21 @@ final class AgentRelay {
         }
     }
 
+    /**
+     * A batch goes out as the agent's bytes followed by our instance id ({@link RelayedBatch}):
+     * neither parsed nor re-encoded here; the client judges what it holds. Anything else is parsed.
+     */
     private void relay(AgentConnector.AgentStream s) {
         try {
-            Envelope e;
-            while ((e = s.next()) != null) {
-                if (e.hasBatch()) {
-                    send(Envelope.newBuilder().setBatch(e.getBatch().toBuilder().setInstanceId(id)).build());
+            byte[] message;
+            while ((message = s.nextRaw()) != null) {
+                if (RelayedBatch.isBatch(message)) {
+                    sendRaw(message);
+                    continue;
+                }
+                Envelope e = s.parse(message);
+                if (e.hasBatch()) { // a batch laid out otherwise than agents write it: our id replaces any it carries
+                    send(Envelope.newBuilder().setBatch(e.getBatch()).setRelayInstanceId(id).build());
                 } else if (e.hasError()) {
                     send(error(e.getError().getCode(), e.getError().getMessage()));
                 }
@@ -201,7 +214,7 @@ final class AgentRelay {
                 pyId = pythonIds.get(pid);
             }
             if (pyId != null) {
-                send(Envelope.newBuilder().setBatch(batch.toBuilder().setInstanceId(pyId)).build());
+                send(Envelope.newBuilder().setBatch(batch).setRelayInstanceId(pyId).build());
             }
         }
 
@@ -337,6 +350,15 @@ final class AgentRelay {
     private void send(Envelope e) {
         try {
             out.write(e);
+        } catch (IOException ex) {
+            kill("client gone");
+        }
+    }
+
+    /** Sends an agent's batch frame with our instance id appended (see {@link RelayedBatch}). */
+    private void sendRaw(byte[] batchFrame) {
+        try {
+            out.writeRaw(batchFrame, idField);
         } catch (IOException ex) {
             kill("client gone");
         }

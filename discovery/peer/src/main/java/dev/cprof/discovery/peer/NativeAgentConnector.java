@@ -67,6 +67,16 @@ public final class NativeAgentConnector implements AgentConnector {
         }
 
         @Override
+        public byte[] nextRaw() throws IOException {
+            return client.nextRaw();
+        }
+
+        @Override
+        public Envelope parse(byte[] message) throws IOException {
+            return client.parse(message);
+        }
+
+        @Override
         public void stop(String reason) throws IOException {
             client.stop(reason);
         }

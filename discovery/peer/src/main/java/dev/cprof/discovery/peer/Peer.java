@@ -8,7 +8,6 @@ import dev.cprof.discovery.registry.PeerRecord;
 import dev.cprof.discovery.registry.Registry;
 import dev.cprof.discovery.registry.RegistrySync;
 import dev.cprof.discovery.registry.ZkPaths;
-
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;

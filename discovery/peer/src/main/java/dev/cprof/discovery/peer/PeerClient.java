@@ -4,6 +4,7 @@ import com.google.protobuf.ByteString;
 import dev.cprof.wire.FrameReader;
 import dev.cprof.wire.FrameWriter;
 import dev.cprof.wire.Limits;
+import dev.cprof.wire.RelayedBatch;
 import dev.cprof.wire.proto.AttachRequest;
 import dev.cprof.wire.proto.AuthResponse;
 import dev.cprof.wire.proto.Envelope;
@@ -107,10 +108,20 @@ public final class PeerClient implements AutoCloseable {
         out.write(Envelope.newBuilder().setAttach(AttachRequest.newBuilder().setStart(start).addAllInstanceKeys(instanceKeys)).build());
     }
 
-    /** The next relayed message (instance, batch, error, instance_ended), or null when the peer closed. */
+    /**
+     * The next relayed message (instance, batch, error, instance_ended), or null when the peer closed.
+     * A batch names its instance in {@code relay_instance_id}. The peer relays an agent's batch
+     * without parsing it, so a batch that does not parse comes back as an Error{INTERNAL} of its
+     * instance (as the peer reports an agent stream that broke): that instance fails, the
+     * connection and its other instances go on. Any other malformed message is an IOException.
+     */
     public Envelope next() throws IOException {
         try {
-            return in.read();
+            byte[] message = in.readRaw();
+            if (message == null) {
+                return null;
+            }
+            return RelayedBatch.decode(in, message);
         } catch (java.net.SocketException e) {
             if (socket.isClosed()) {
                 return null; // closed by close() from another thread

@@ -3,7 +3,6 @@ package dev.cprof.discovery.peer;
 import dev.cprof.discovery.registry.InstanceDirectory;
 import dev.cprof.discovery.registry.InstanceRecord;
 import dev.cprof.discovery.registry.SessionWatch;
-
 import dev.cprof.wire.FrameReader;
 import dev.cprof.wire.FrameWriter;
 import dev.cprof.wire.Limits;

@@ -1,7 +1,6 @@
 package dev.cprof.discovery.peer;
 
 import dev.cprof.discovery.registry.PeerRecord;
-
 import java.io.IOException;
 import java.nio.file.Path;
 import javax.net.ssl.SSLContext;

@@ -2,7 +2,6 @@ package dev.cprof.discovery.peer;
 
 import dev.cprof.discovery.registry.InstanceDirectory;
 import dev.cprof.discovery.registry.PeerRecord;
-
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;

@@ -1,5 +1,6 @@
 package dev.cprof.discovery.peer;
 
+import com.google.protobuf.ByteString;
 import dev.cprof.wire.FrameReader;
 import dev.cprof.wire.FrameWriter;
 import dev.cprof.wire.Limits;
@@ -8,7 +9,6 @@ import dev.cprof.wire.proto.AuthResult;
 import dev.cprof.wire.proto.Challenge;
 import dev.cprof.wire.proto.Envelope;
 import dev.cprof.wire.proto.Hello;
-import com.google.protobuf.ByteString;
 import java.io.IOException;
 
 /**

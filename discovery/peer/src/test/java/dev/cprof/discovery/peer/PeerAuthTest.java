@@ -1,12 +1,5 @@
 package dev.cprof.discovery.peer;
 
-import dev.cprof.discovery.registry.ZkClients;
-import dev.cprof.discovery.registry.InstanceDirectory;
-import dev.cprof.discovery.registry.InstanceRecord;
-import dev.cprof.testkit.Await;
-import dev.cprof.testkit.TargetJvm;
-import dev.cprof.testkit.TestZk;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -14,6 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
+import dev.cprof.discovery.registry.InstanceDirectory;
+import dev.cprof.discovery.registry.InstanceRecord;
+import dev.cprof.discovery.registry.ZkClients;
+import dev.cprof.testkit.Await;
+import dev.cprof.testkit.TargetJvm;
+import dev.cprof.testkit.TestZk;
 import dev.cprof.wire.FrameReader;
 import dev.cprof.wire.FrameWriter;
 import dev.cprof.wire.Limits;

@@ -1,21 +1,20 @@
 package dev.cprof.discovery.peer;
 
-import dev.cprof.discovery.registry.ZkClients;
-import dev.cprof.discovery.registry.FleetView;
-import dev.cprof.discovery.registry.InstanceRecord;
-import dev.cprof.discovery.registry.PeerRecord;
-import dev.cprof.discovery.registry.SessionNode;
-import dev.cprof.discovery.registry.SessionRecord;
-import dev.cprof.testkit.Await;
-import dev.cprof.testkit.TargetJvm;
-import dev.cprof.testkit.TestZk;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.cprof.agent.Attacher;
+import dev.cprof.discovery.registry.FleetView;
+import dev.cprof.discovery.registry.InstanceRecord;
+import dev.cprof.discovery.registry.PeerRecord;
+import dev.cprof.discovery.registry.SessionNode;
+import dev.cprof.discovery.registry.SessionRecord;
+import dev.cprof.discovery.registry.ZkClients;
+import dev.cprof.testkit.Await;
+import dev.cprof.testkit.TargetJvm;
+import dev.cprof.testkit.TestZk;
 import dev.cprof.wire.SampleGroups;
 import dev.cprof.wire.proto.Envelope;
 import dev.cprof.wire.proto.EventType;
@@ -87,7 +86,7 @@ class PeerEndToEndTest {
                 while ((samples == 0 || batches < 2) && System.currentTimeMillis() < deadline) {
                     Envelope e = poll(got, 5);
                     assertTrue(e.hasBatch(), "expected Batch, got " + e.getMsgCase() + " " + e);
-                    assertEquals(id, e.getBatch().getInstanceId(), "batches carry the connection's instance id");
+                    assertEquals(id, e.getRelayInstanceId(), "batches carry the connection's instance id");
                     batches++;
                     samples += SampleGroups.totalCount(e.getBatch());
                 }
@@ -129,7 +128,7 @@ class PeerEndToEndTest {
                     Envelope lateInfo = waitFor(got, 15, e -> e.hasInstance());
                     assertEquals(late.pid(), lateInfo.getInstance().getPid());
                     assertEquals(2, lateInfo.getInstance().getInstanceId());
-                    waitFor(got, 5, e -> e.hasBatch() && e.getBatch().getInstanceId() == 2);
+                    waitFor(got, 5, e -> e.hasBatch() && e.getRelayInstanceId() == 2);
                     // the late JVM exits: its instance ends, the other keeps going
                     late.close();
                     Envelope ended = waitFor(got, 5, Envelope::hasInstanceEnded);

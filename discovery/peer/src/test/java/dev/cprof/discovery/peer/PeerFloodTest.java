@@ -1,15 +1,14 @@
 package dev.cprof.discovery.peer;
 
-import dev.cprof.discovery.registry.InstanceDirectory;
-import dev.cprof.discovery.registry.InstanceRecord;
-import dev.cprof.testkit.Await;
-import dev.cprof.testkit.TargetJvm;
-
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.cprof.agent.Attacher;
+import dev.cprof.discovery.registry.InstanceDirectory;
+import dev.cprof.discovery.registry.InstanceRecord;
+import dev.cprof.testkit.Await;
+import dev.cprof.testkit.TargetJvm;
 import dev.cprof.wire.proto.Envelope;
 import dev.cprof.wire.proto.EventType;
 import dev.cprof.wire.proto.StartRequest;

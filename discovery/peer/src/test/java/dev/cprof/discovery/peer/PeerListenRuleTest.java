@@ -1,11 +1,10 @@
 package dev.cprof.discovery.peer;
 
-import dev.cprof.discovery.registry.InstanceDirectory;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.cprof.discovery.registry.InstanceDirectory;
 import dev.cprof.wire.proto.Envelope;
 import dev.cprof.wire.proto.StartRequest;
 import java.io.IOException;

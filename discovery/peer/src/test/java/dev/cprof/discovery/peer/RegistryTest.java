@@ -1,5 +1,11 @@
 package dev.cprof.discovery.peer;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.cprof.discovery.registry.FleetView;
 import dev.cprof.discovery.registry.InstanceRecord;
 import dev.cprof.discovery.registry.PeerRecord;
@@ -11,13 +17,6 @@ import dev.cprof.testkit.Await;
 import dev.cprof.testkit.TargetJvm;
 import dev.cprof.testkit.TestZk;
 import dev.cprof.testkit.Workload;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Map;

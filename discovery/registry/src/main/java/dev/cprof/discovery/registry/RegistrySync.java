@@ -3,7 +3,6 @@ package dev.cprof.discovery.registry;
 import dev.cprof.discovery.local.JvmInfo;
 import dev.cprof.discovery.local.LocalJvms;
 import dev.cprof.discovery.local.ServiceNamer;
-
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;

@@ -1,16 +1,15 @@
 package dev.cprof.discovery.registry;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.cprof.discovery.local.JvmInfo;
 import dev.cprof.discovery.local.LocalJvms;
 import dev.cprof.discovery.local.NamingRules;
 import dev.cprof.discovery.local.ServiceNamer;
 import dev.cprof.testkit.Await;
 import dev.cprof.testkit.TargetJvm;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
