@@ -91,13 +91,13 @@ final class ListCommand implements Callable<Integer> {
         out.flush();
         if (rows.isEmpty() && service != null) {
             throw new CliException(ExitCodes.NOTHING_FOUND, zk.hasZk()
-                    ? "no instance of service '" + service + "' under " + ZkPaths.service(service) + " on ZooKeeper " + zk.connect()
+                    ? "no instance of service '" + service + "' under " + ZkPaths.service(service) + " on ZooKeeper " + zk.connectString()
                     : "no JVM of service '" + service + "' on this host (looked at -D" + ServiceNamer.PROPERTY + " and "
                             + ServiceNamer.ENV + "; give --zk to search the fleet)");
         }
         if (rows.isEmpty() && !json) {
             spec.commandLine().getErr().println(zk.hasZk() ? "cprof: no instances registered under " + ZkPaths.SERVICES
-                    + " on ZooKeeper " + zk.connect() : "cprof: no JVMs on this host");
+                    + " on ZooKeeper " + zk.connectString() : "cprof: no JVMs on this host");
         }
         return ExitCodes.OK;
     }

@@ -111,7 +111,7 @@ final class PeerCommand implements Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(hook);
         log(err, "peer of host " + peer.host() + " listening on " + address.getHostString() + ":" + peer.port()
                 + " (auth " + config.security().mode().name().toLowerCase(java.util.Locale.ROOT) + "), ZooKeeper "
-                + zk.connect() + ", registered at " + ZkPaths.peer(peer.host()));
+                + zk.connectString() + ", registered at " + ZkPaths.peer(peer.host()));
         peer.jvms().addListener(new LocalJvms.Listener() {
             @Override
             public void started(JvmInfo jvm) {

@@ -75,7 +75,7 @@ final class SessionsCommand implements Callable<Integer> {
             }
             out.println(Json.write(list));
         } else if (sessions.isEmpty()) {
-            spec.commandLine().getErr().println("cprof: no active sessions on ZooKeeper " + zk.connect());
+            spec.commandLine().getErr().println("cprof: no active sessions on ZooKeeper " + zk.connectString());
         } else {
             List<String[]> table = new ArrayList<>();
             table.add(new String[] {"ID", "USER", "FROM", "SERVICE", "EVENTS", "SINCE", "UNTIL"});

@@ -43,10 +43,6 @@ public final class ZkOptions implements InstanceSources.Fleet {
         return connect != null && !connect.isBlank();
     }
 
-    public String connect() {
-        return connect;
-    }
-
     @Override
     public String connectString() {
         return connect;
