@@ -12,14 +12,22 @@ import java.nio.charset.StandardCharsets;
 /**
  * A self-contained interactive flame graph: one HTML file with inline CSS and JavaScript and
  * no network fetches (its Content-Security-Policy forbids them). The data of every event and
- * instance is embedded once, as {@link FlameJson} describes; the page (flame.js) renders the
- * selected event and instance on a canvas, with zoom, search, tooltips and selectors.
+ * instance is embedded once, as {@link FlameJson} describes; the page ({@link #SCRIPTS}) renders
+ * the selected event, instance and time range on a canvas, with zoom, search, tooltips,
+ * selectors and, when the profile has a timeline, a heat map of the instances over time.
  *
  * <p>{@link #writeDiff} writes the same page as a differential flame graph: NEW's profile, the
  * compared event only, coloured by {@link DiffColours}' rule (the change of each frame's total share,
  * the same colours as {@link DiffSvgWriter}'s), with the changes in the tooltips.
  */
 public final class HtmlWriter implements ProfileWriter {
+    /**
+     * The viewer's scripts, in the order they run: each fills in its part of the namespace V
+     * that the wrapper around them declares, so they share no global but window.cprof (the API
+     * for tests and scripts). One script element holds them all: the page stays one file.
+     */
+    private static final String[] SCRIPTS = {"flame-data.js", "flame-colours.js", "flame-draw.js", "flame-heatmap.js", "flame.js"};
+
     private static volatile String[] resources;
 
     HtmlWriter() {}
@@ -88,10 +96,16 @@ public final class HtmlWriter implements ProfileWriter {
     private static String[] resources() {
         String[] r = resources;
         if (r == null) {
-            r = new String[] {load("flame.html"), load("flame.css"), load("flame.js")};
+            StringBuilder js = new StringBuilder("(function () {\n'use strict';\nvar V = {};\n");
+            for (String script : SCRIPTS) {
+                js.append(load(script)).append('\n');
+            }
+            r = new String[] {load("flame.html"), load("flame.css"), js.append("})();\n").toString()};
             for (int i = 1; i < r.length; i++) {
-                if (r[i].toLowerCase(java.util.Locale.ROOT).contains("</")) {
-                    throw new IllegalStateException("flame resource " + i + " contains '</', which would end its inline element");
+                // "</" ends the element; "<!--" and "<script" change how the parser reads it.
+                String lower = r[i].toLowerCase(java.util.Locale.ROOT);
+                if (lower.contains("</") || lower.contains("<!--") || lower.contains("<script")) {
+                    throw new IllegalStateException("flame resource " + i + " contains '</', '<!--' or '<script', which would break its inline element");
                 }
             }
             resources = r;
