@@ -49,10 +49,10 @@ async function withPage(htmlFile, body) {
   }
 }
 
-/** [r, g, b, a] of the canvas pixel under the page point (x, y). */
-function pixel(page, x, y) {
-  return page.evaluate(([px, py]) => {
-    const c = document.getElementById('flame');
+/** [r, g, b, a] of the pixel of canvas #id (default: the flame graph) under the page point (x, y). */
+function pixel(page, x, y, id) {
+  return page.evaluate(([px, py, cid]) => {
+    const c = document.getElementById(cid);
     const r = c.getBoundingClientRect();
     const dpr = window.devicePixelRatio || 1;
     // Copied to a scratch canvas first: reading the page's own canvas again and again makes
@@ -63,7 +63,7 @@ function pixel(page, x, y) {
     const tc = t.getContext('2d', { willReadFrequently: true });
     tc.drawImage(c, Math.round((px - r.left) * dpr), Math.round((py - r.top) * dpr), 1, 1, 0, 0, 1, 1);
     return Array.from(tc.getImageData(0, 0, 1, 1).data);
-  }, [x, y]);
+  }, [x, y, id || 'flame']);
 }
 
 /** Runs main; prints "OK ..." (its result) and exits 0, or "FAIL: reason" and exits 1. */

@@ -23,6 +23,8 @@ run(() => withPage(htmlFile, async (page) => {
     check(found.length > 0 && found[0].drawn && found[0].name === name, 'frame not drawn with its exact name: ' + name);
   }
   check(await page.isVisible('#instance') && await page.isVisible('#event'), 'selectors visible');
+  check(!(await page.isVisible('#timeline')) && !(await page.evaluate(() => window.cprof.heatmap().shown)),
+      'no heat map without a timeline');
 
   // Samples lost (in no stack) and unwalked (kept, as pseudo frames) are told apart.
   check(s.lost === spec.lost && s.unwalked === spec.unwalked, 'lost ' + s.lost + ', unwalked ' + s.unwalked);

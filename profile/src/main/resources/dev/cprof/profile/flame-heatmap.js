@@ -77,8 +77,10 @@
     var range = drag && drag.range ? drag.range : V.state.range;
     if (range) {
       var x0 = g.gutter + range[0] * g.cell, x1 = g.gutter + (range[1] + 1) * g.cell, bottom = g.height - AXIS;
-      ctx.fillStyle = 'rgba(40,90,220,0.18)';
-      ctx.fillRect(x0, 0, x1 - x0, bottom);
+      // Buckets outside the range fade, so the range reads at a glance whatever its colours.
+      ctx.fillStyle = 'rgba(255,255,255,0.6)';
+      ctx.fillRect(g.gutter, 0, x0 - g.gutter, bottom);
+      ctx.fillRect(x1, 0, g.width - x1, bottom);
       ctx.strokeStyle = 'rgba(20,60,190,0.9)';
       ctx.lineWidth = 1.5;
       ctx.strokeRect(x0 + 0.75, 0.75, Math.max(x1 - x0 - 1.5, 1), bottom - 1.5);
@@ -189,15 +191,16 @@
 
   V.heatmap = {
     shown: shown, update: update, rangeText: rangeText,
-    /** For tests: what the map shows, and where a cell is in page coordinates. */
+    /** For tests: what the map shows (labels and values per row, fleet first) and where its rows are on the page. */
     describe: function () {
       if (!shown) { return { shown: false }; }
       var rect = canvas.getBoundingClientRect(), heat = V.heat(V.state.ev);
-      var labels = [];
+      var labels = [], values = [Array.from(fleetRow(heat))];
       for (var r = 0; r < g.rows; r++) { labels.push(rowLabel(r)); }
+      if (heat) { heat.forEach(function (row) { values.push(Array.from(row)); }); }
       return {
-        shown: !box.hidden, rows: labels, count: T.count, bucketNs: T.bucketNs, startNs: T.startNs, capped: !!T.capped,
-        width: g.width, height: g.height, hasValues: !!heat,
+        shown: !box.hidden, rows: labels, values: values, count: T.count, bucketNs: T.bucketNs, startNs: T.startNs, capped: !!T.capped,
+        width: g.width, height: g.height,
         cells: labels.map(function (l, r) {
           return { x: rect.left + g.gutter, y: rect.top + rowTop(r), cell: g.cell, height: g.rowHeight };
         })

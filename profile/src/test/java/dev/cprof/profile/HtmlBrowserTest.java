@@ -99,7 +99,7 @@ class HtmlBrowserTest {
         check("diff-test.js", "diff-browser-test.html", "diff.png", out -> HtmlWriter.writeDiff(diff, out, title), spec, 5_000);
     }
 
-    private interface Page {
+    interface Page {
         void write(OutputStream out) throws IOException;
     }
 
@@ -108,7 +108,7 @@ class HtmlBrowserTest {
      * with the spec; the script leaves a screenshot of at least {@code minPng} bytes in
      * target/{@code pngName}.
      */
-    private static void check(String script, String htmlName, String pngName, Page page, String spec, int minPng)
+    static void check(String script, String htmlName, String pngName, Page page, String spec, int minPng)
             throws IOException, InterruptedException {
         Path dir = browserDir();
         Path target = Path.of("target").toAbsolutePath();
