@@ -4,7 +4,7 @@ import dev.cprof.wire.proto.FrameKind;
 import dev.cprof.wire.proto.FrameType;
 
 /**
- * Frame colours shared by the SVG writer and (in its own JavaScript copy, flame.js) the HTML
+ * Frame colours shared by the SVG writer and (in its own JavaScript copy, flame-colours.js) the HTML
  * flame graph. Frames are coloured by the code they ran in, with async-profiler's palette (the
  * one its users know, src/res/flame.html there): Java JIT-compiled green, C1-compiled yellow-green,
  * interpreted pale green, inlined aqua, C++ (a native frame whose name has {@code ::}, such as
@@ -14,7 +14,7 @@ import dev.cprof.wire.proto.FrameType;
  * neighbouring frames stay apart and every writer gives a frame the same colour.
  *
  * <p>Differential flame graphs ({@link Diff}) use {@link #diffColor} instead, here and in
- * flame.js's diffColor: the same numbers, so the SVG and the page show the same colours.
+ * flame-colours.js's diffColor: the same numbers, so the SVG and the page show the same colours.
  */
 final class FlamePalette {
     private FlamePalette() {}
@@ -65,7 +65,7 @@ final class FlamePalette {
         }
     }
 
-    /** A 32-bit FNV-1a hash of the UTF-16 code units, the same as hashName in flame.js. */
+    /** A 32-bit FNV-1a hash of the UTF-16 code units, the same as hashName in flame-colours.js. */
     static int hash(String name) {
         int h = 0x811c9dc5;
         for (int i = 0; i < name.length(); i++) {
@@ -87,7 +87,7 @@ final class FlamePalette {
 
     /**
      * The frame's type in words, for tooltips: "Java, JIT compiled", "native, JVM stub", ...;
-     * the same words as flame.js's typeText.
+     * the same words as flame-colours.js's typeText.
      */
     static String typeText(FrameKind kind, FrameType type) {
         return switch (kind == null ? FrameKind.FRAME_KIND_UNSPECIFIED : kind) {

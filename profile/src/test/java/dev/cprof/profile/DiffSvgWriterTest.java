@@ -79,7 +79,7 @@ class DiffSvgWriterTest {
         assertTrue(html.contains("<title>a &lt;b&gt;</title>"));
         assertFalse(html.contains("<svg"), "the interactive page, not the SVG");
 
-        // Decode the page's data the way flame.js does: subtree sums of the self changes.
+        // Decode the page's data the way flame-data.js does: subtree sums of the self changes.
         Map<?, ?> data = (Map<?, ?>) new HtmlWriterTest.Json(HtmlWriterTest.embeddedJson(html)).parse();
         List<?> events = (List<?>) data.get("events");
         assertEquals(1, events.size(), "only the compared event");

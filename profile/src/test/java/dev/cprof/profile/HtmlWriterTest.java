@@ -205,7 +205,7 @@ class HtmlWriterTest {
         return out;
     }
 
-    /** The same, decoded from the embedded data the way flame.js does it. */
+    /** The same, decoded from the embedded data the way flame-data.js does it. */
     @SuppressWarnings("unchecked")
     static Map<String, Long> decodedStacks(Map<String, Object> data, String event, int inst) {
         List<Object> names = (List<Object>) ((Map<String, Object>) data.get("frames")).get("name");
