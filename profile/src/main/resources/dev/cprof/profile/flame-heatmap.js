@@ -14,7 +14,7 @@
   var AXIS = 16;         // the time axis under the rows, in CSS pixels
   var FLEET_GAP = 3;     // space between the fleet's row and the instances'
   var DRAG = 4;          // a press that moves less than this many pixels is a click
-  var g = { width: 0, gutter: 0, rowHeight: 0, rows: 0, cell: 0, height: 0 };
+  var g = { width: 0, gutter: 0, fleetHeight: 0, rowHeight: 0, rows: 0, cell: 0, height: 0 };
   var drag = null;       // {x, bucket, range} while the mouse is down on the map
 
   /** Shown when there is a timeline worth a map: more than one bucket. */
@@ -22,7 +22,8 @@
   box.hidden = !shown;
 
   function instanceOfRow(r) { return r - 1; }          // row 0 is the fleet (-1)
-  function rowTop(r) { return r === 0 ? 0 : r * g.rowHeight + FLEET_GAP; }
+  function rowTop(r) { return r === 0 ? 0 : g.fleetHeight + FLEET_GAP + (r - 1) * g.rowHeight; }
+  function rowHeight(r) { return r === 0 ? g.fleetHeight : g.rowHeight; }
   function rowLabel(r) {
     return r === 0 ? 'fleet (' + V.instances.length + (V.instances.length === 1 ? ' instance)' : ' instances)') : V.instances[r - 1];
   }
@@ -34,7 +35,9 @@
     g.rows = V.instances.length + 1;
     g.gutter = Math.round(Math.min(220, Math.max(80, g.width * 0.18)));
     // Rows shrink for big fleets so the map stays a strip, not a page.
+    // The fleet's row keeps its label.
     g.rowHeight = g.rows <= 16 ? 14 : Math.max(3, Math.floor(240 / g.rows));
+    g.fleetHeight = Math.max(14, g.rowHeight);
     g.cell = (g.width - g.gutter) / T.count;
     g.height = rowTop(g.rows - 1) + g.rowHeight + AXIS;
   }
@@ -56,23 +59,28 @@
     var fleetMax = 0;
     for (var b = 0; b < T.count; b++) { fleetMax = Math.max(fleetMax, fleet[b]); }
     for (var r = 0; r < g.rows; r++) {
-      var values = r === 0 ? fleet : heat ? heat[r - 1] : null, max = r === 0 ? fleetMax : instMax, y = rowTop(r);
+      var values = r === 0 ? fleet : heat ? heat[r - 1] : null, max = r === 0 ? fleetMax : instMax, y = rowTop(r), h = rowHeight(r);
       for (var c = 0; c < T.count; c++) {
         ctx.fillStyle = values && max > 0 ? V.heatColor(values[c] / max) : V.HEAT_EMPTY;
         // Columns narrower than a pixel still leave a mark; gaps only where there is room.
-        ctx.fillRect(g.gutter + c * g.cell, y, Math.max(g.cell - (g.cell > 4 ? 1 : 0), 1), g.rowHeight - (g.rowHeight > 6 ? 1 : 0));
+        ctx.fillRect(g.gutter + c * g.cell, y, Math.max(g.cell - (g.cell > 4 ? 1 : 0), 1), h - (h > 6 ? 1 : 0));
       }
-      if (g.rowHeight >= 10) {
+      if (h >= 10) {
         ctx.fillStyle = instanceOfRow(r) === V.state.inst ? '#000' : '#444';
         ctx.font = (instanceOfRow(r) === V.state.inst ? 'bold ' : '') + '11px Verdana, "DejaVu Sans", Arial, sans-serif';
-        fit(rowLabel(r), 2, y + g.rowHeight / 2, g.gutter - 8);
+        fit(rowLabel(r), 2, y + h / 2, g.gutter - 8);
       }
+    }
+    if (g.rowHeight < 10) {
+      // Rows too thin for names: the tooltip gives them.
+      ctx.fillStyle = '#444';
+      fit(V.instances.length + ' instances (hover for names)', 2, rowTop(1) + (g.rows - 1) * g.rowHeight / 2, g.gutter - 8);
     }
     // The selected instance: a frame around its row.
     var sr = V.state.inst + 1;
     ctx.strokeStyle = '#1a4fd0';
     ctx.lineWidth = 2;
-    ctx.strokeRect(g.gutter - 1, rowTop(sr) - 1, g.width - g.gutter + 1, g.rowHeight + 1);
+    ctx.strokeRect(g.gutter - 1, rowTop(sr) - 1, g.width - g.gutter + 1, rowHeight(sr) + 1);
     axis();
     var range = drag && drag.range ? drag.range : V.state.range;
     if (range) {
@@ -117,7 +125,7 @@
   /** {row, bucket} under a point of the canvas (bucket clamped to the map; -1 left of it). */
   function at(localX, localY) {
     var row = -1;
-    for (var r = 0; r < g.rows; r++) { if (localY >= rowTop(r) && localY < rowTop(r) + g.rowHeight) { row = r; break; } }
+    for (var r = 0; r < g.rows; r++) { if (localY >= rowTop(r) && localY < rowTop(r) + rowHeight(r)) { row = r; break; } }
     var bucket = localX < g.gutter ? -1 : Math.min(T.count - 1, Math.max(0, Math.floor((localX - g.gutter) / g.cell)));
     return { row: row, bucket: bucket };
   }
@@ -202,7 +210,7 @@
         shown: !box.hidden, rows: labels, values: values, count: T.count, bucketNs: T.bucketNs, startNs: T.startNs, capped: !!T.capped,
         width: g.width, height: g.height,
         cells: labels.map(function (l, r) {
-          return { x: rect.left + g.gutter, y: rect.top + rowTop(r), cell: g.cell, height: g.rowHeight };
+          return { x: rect.left + g.gutter, y: rect.top + rowTop(r), cell: g.cell, height: rowHeight(r) };
         })
       };
     }
