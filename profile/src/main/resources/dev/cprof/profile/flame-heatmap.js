@@ -142,7 +142,9 @@
   }
   function update() {
     if (!shown) { return; }
-    rangeEl.textContent = 'Range: ' + rangeText(V.state.range);
+    // An event without "timed" lists has no buckets to pick from: drawn whole, and said so.
+    var untimed = V.state.range && !V.heat(V.state.ev);
+    rangeEl.textContent = 'Range: ' + rangeText(V.state.range) + (untimed ? ' (this event has no time buckets: whole session shown)' : '');
     clearButton.disabled = !V.state.range;
     draw();
   }
