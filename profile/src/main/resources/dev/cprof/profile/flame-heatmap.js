@@ -74,6 +74,7 @@
     if (g.rowHeight < 10) {
       // Rows too thin for names: the tooltip gives them.
       ctx.fillStyle = '#444';
+      ctx.font = '11px Verdana, "DejaVu Sans", Arial, sans-serif';
       fit(V.instances.length + ' instances (hover for names)', 2, rowTop(1) + (g.rows - 1) * g.rowHeight / 2, g.gutter - 8);
     }
     // The selected instance: a frame around its row.
