@@ -11,7 +11,9 @@
  *
  *   agent.c         entry points, load options applied, the start= session
  *   control.c       control socket and its thread: Hello, Start, Stop, Status; InstanceInfo
- *   collector.c     one session: drains the ring, resolves, aggregates, sends batches
+ *   collector.c     one session: its lifecycle, the thread that drains the ring and sends batches
+ *   resolve.c       a record into a stack of frames and one sample: names methods, symbols, stubs
+ *   dict.c          the session's bounded dictionaries (strings, frames, stacks, samples)
  *   jvmti_events.c  capabilities, JVMTI events (alloc/lock samples, thread start/end), names
  *   sampler.c       cpu/wall: timers, signals; the producers' gate
  *   sigchain.c      the sampling signals' handlers installed per session, chaining to the
