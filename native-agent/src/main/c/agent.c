@@ -15,7 +15,9 @@
  *   resolve.c       a record into a stack of frames and one sample: names methods, symbols, stubs
  *   dict.c          the session's bounded dictionaries (strings, frames, stacks, samples)
  *   jvmti_events.c  capabilities, JVMTI events (alloc/lock samples, thread start/end), names
- *   sampler.c       cpu/wall: timers, signals; the producers' gate
+ *   sampler.c       cpu/wall: a session's timers and signals, the sampler thread
+ *   sampler_signals.c  the producers' gate; the cpu/wall signal handlers
+ *   sampler_threads.c  the process's threads: slots, CPU timers, wall-tick targets
  *   sigchain.c      the sampling signals' handlers installed per session, chaining to the
  *                   handler they replaced
  *   walker.c        the signal handler's stack walk: native frames, AsyncGetCallTrace with
