@@ -21,7 +21,9 @@
  *   sigchain.c      the sampling signals' handlers installed per session, chaining to the
  *                   handler they replaced
  *   walker.c        the signal handler's stack walk: native frames, AsyncGetCallTrace with
- *                   repaired contexts, frame types
+ *                   repaired contexts
+ *   walker_unwind.c the repair rules: a stub's or compiled prologue/epilogue's caller (x86_64)
+ *   walker_types.c  the frame types: interpreted, C1, JIT, inlined (x86_64)
  *   vmstructs.c     HotSpot's exported structure tables: code heaps, blobs, last Java frame
  *   stubs.c         names of the code the JVM generated (JVMTI DynamicCodeGenerated)
  *   buffer.c        lock-free ring of sample records, packed to their stack's depth
