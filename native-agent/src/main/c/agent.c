@@ -10,7 +10,9 @@
  * functions given to jvmti_init).
  *
  *   agent.c         entry points, load options applied, the start= session
- *   control.c       control socket and its thread: Hello, Start, Stop, Status; InstanceInfo
+ *   control.c       control socket and its thread
+ *   control_clients.c  the socket's clients: Hello, Start, Stop, Status; one session holder
+ *   instance.c      InstanceInfo: pid, host, service, JDK, main class, start time
  *   collector.c     one session: its lifecycle, the thread that drains the ring and sends batches
  *   resolve.c       a record into a stack of frames and one sample: names methods, symbols, stubs
  *   dict.c          the session's bounded dictionaries (strings, frames, stacks, samples)
@@ -31,7 +33,7 @@
  *   encode.c        protobuf encoder, request decoder
  *   sink.c          framed writes to the client's socket or a file
  *   options.c       session options: defaults, bounds, the load-option parser
- *   vm.c            JavaVM/jvmtiEnv handles, agent threads attached to the JVM
+ *   vm.c            JavaVM/jvmtiEnv handles, agent threads attached to the JVM, properties
  *   util.c          log, clocks, tids, the agent's own-thread table
  *   protocol.h      numbers of cprof.proto (versions, event types, frame kinds and types)
  */
@@ -46,6 +48,7 @@
 
 #include "collector.h"
 #include "control.h"
+#include "instance.h"
 #include "jvmti_events.h"
 #include "options.h"
 #include "vmstructs.h"
@@ -77,7 +80,7 @@ static void start_from_options(const cprof_options *o, const char *file) {
         return;
     }
     pthread_mutex_init(&sink->lock, NULL);
-    control_write_instance(sink);
+    instance_write(sink);
     if (session_start(o, sink) != 0) {
         cprof_log("cannot start profiling (already running?)");
         close(sink->fd);
@@ -114,7 +117,7 @@ static jint init(JavaVM *vm, const char *options, int live) {
     cprof_options o;
     cprof_load_options lo;
     options_parse(options, &o, &lo);
-    if (lo.service_given) control_set_service(lo.service);
+    if (lo.service_given) instance_set_service(lo.service);
     if (lo.ring_given) session_default_ring(o.ring_records);
     if (!initialized) {
         g_agent.vm = vm;
