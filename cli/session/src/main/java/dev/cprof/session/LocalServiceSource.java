@@ -32,6 +32,10 @@ final class LocalServiceSource implements InstanceSource {
     private LocalJvms jvms;
     private volatile boolean stopping;
     private volatile int scanned;
+    /** The JVMs running at the start have been offered: later ones are joiners, perhaps still starting. */
+    private volatile boolean joining;
+    /** A joiner may refuse the agent while it starts: ask again this many times (as the peer does). */
+    private static final int JOINER_RETRIES = 2;
 
     private final PrintWriter log;
 
@@ -66,14 +70,15 @@ final class LocalServiceSource implements InstanceSource {
                 // its LocalInstance sees the end of the stream; the data stays
             }
         });
-        if (subset != null) { // the listener has been told about every JVM already running
+        joining = true; // the listener has been told about every JVM already running
+        if (subset != null) {
             synchronized (atStart) {
                 started = true;
                 List<InstanceSubset.Candidate> chosen = subset.ready();
                 say("--instances " + subset.share().describe() + ": " + subset.summary().replace("profiled", "profiling")
                         + " present at the start; joiners at the same rate");
                 for (InstanceSubset.Candidate c : chosen) {
-                    profile(atStart.get(c.key()), request, merger);
+                    profile(atStart.get(c.key()), request, merger, 0);
                 }
                 atStart.clear();
             }
@@ -85,7 +90,7 @@ final class LocalServiceSource implements InstanceSource {
             return;
         }
         if (subset == null) {
-            profile(jvm, request, merger);
+            profile(jvm, request, merger, joining ? JOINER_RETRIES : 0);
             return;
         }
         synchronized (atStart) {
@@ -94,7 +99,7 @@ final class LocalServiceSource implements InstanceSource {
             if (!started) {
                 atStart.put(key, jvm);
             } else if (admitted) {
-                profile(jvm, request, merger);
+                profile(jvm, request, merger, JOINER_RETRIES);
             } else if (left.add(jvm.pid())) {
                 say("not profiled: pid " + jvm.pid() + " (--instances " + subset.share().describe() + ": " + subset.summary() + ")");
             }
@@ -115,9 +120,9 @@ final class LocalServiceSource implements InstanceSource {
         }
     }
 
-    private void profile(JvmInfo jvm, StartRequest request, SessionMerger merger) {
+    private void profile(JvmInfo jvm, StartRequest request, SessionMerger merger, int attachRetries) {
         instances.computeIfAbsent(jvm.pid(), pid -> {
-            LocalInstance i = new LocalInstance(pid, request, merger, log);
+            LocalInstance i = new LocalInstance(pid, request, merger, log, attachRetries);
             i.start();
             return i;
         });
