@@ -284,7 +284,7 @@ class FleetNetnsTest {
             for (boolean byZone : List.of(false, true)) {
                 Path out = dir.resolve("part-" + seed + "-" + byZone + ".collapsed");
                 List<String> args = new ArrayList<>(List.of("attach", "--service", service, "--zk", server.getConnectString(),
-                        "--token-file", token.toString(), "-d", "4s", FleetHarness.FLUSH, "--per-instance", "-o", out.toString(),
+                        "--token-file", token.toString(), "-d", "8s", FleetHarness.FLUSH, "--per-instance", "-o", out.toString(),
                         "--instances", "2", "--instances-seed", Long.toString(seed)));
                 if (byZone) {
                     args.addAll(List.of("--spread-by", "zone"));

@@ -73,6 +73,8 @@ public final class FleetSource implements InstanceSource {
     private volatile boolean stopping;
     /** --instances: the choice among the instances present at the start is made (guarded by atStart). */
     private boolean started;
+    /** --instances: the choice in case the cache never says it has started (guarded by atStart). */
+    private java.util.concurrent.ScheduledFuture<?> startFallback;
 
     /** {@code log} gets one line per joining or leaving instance; null for none. */
     FleetSource(CuratorFramework zk, String zkConnect, String service, InstanceShare share, PeerSecurity security, long plannedMs,
@@ -135,7 +137,11 @@ public final class FleetSource implements InstanceSource {
         });
         if (subset != null) {
             // should the cache never report its start (it does, with or without the service), choose anyway
-            later(this::chooseAtStart, ZK_WAIT_MS);
+            synchronized (atStart) {
+                if (!started) {
+                    startFallback = attacher.schedule(this::chooseAtStart, ZK_WAIT_MS, TimeUnit.MILLISECONDS);
+                }
+            }
         }
     }
 
@@ -170,6 +176,7 @@ public final class FleetSource implements InstanceSource {
                 return;
             }
             started = true;
+            cancelStartFallback();
             List<InstanceSubset.Candidate> chosen = subset.ready();
             say("--instances " + subset.share().describe() + ": " + subset.summary().replace("profiled", "profiling")
                     + " present at the start; joiners at the same rate");
@@ -178,6 +185,14 @@ public final class FleetSource implements InstanceSource {
                 attacher.execute(() -> attach(r));
             }
             atStart.clear();
+        }
+    }
+
+    /** Under the atStart lock. A pending fallback would hold up the attach thread's shutdown at the end. */
+    private void cancelStartFallback() {
+        if (startFallback != null) {
+            startFallback.cancel(false);
+            startFallback = null;
         }
     }
 
@@ -267,12 +282,8 @@ public final class FleetSource implements InstanceSource {
 
     /** Runs {@code task} after {@link #RETRY_MS} on the attach thread; nothing once the session ends. */
     void later(Runnable task) {
-        later(task, RETRY_MS);
-    }
-
-    private void later(Runnable task, long delayMs) {
         try {
-            attacher.schedule(task, delayMs, TimeUnit.MILLISECONDS);
+            attacher.schedule(task, RETRY_MS, TimeUnit.MILLISECONDS);
         } catch (java.util.concurrent.RejectedExecutionException e) {
             // the session is ending: the instance stays pending and is listed as not attached
         }
@@ -313,6 +324,9 @@ public final class FleetSource implements InstanceSource {
     @Override
     public void stop(long waitMs) {
         stopping = true;
+        synchronized (atStart) {
+            cancelStartFallback();
+        }
         long deadline = System.currentTimeMillis() + waitMs;
         closeWatch();
         attacher.shutdown();
