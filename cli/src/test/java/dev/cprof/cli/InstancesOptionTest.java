@@ -109,6 +109,41 @@ class InstancesOptionTest {
         }
     }
 
+    /** A long session and top take --instances too: the intervals, latest.html's title and top's last line say it. */
+    @Test
+    void longSessionsAndTopProfileThePartToo() throws Exception {
+        assumeTrue(getClass().getResource(dev.cprof.agent.AgentLibrary.RESOURCE) != null,
+                "ASSUMPTION: libcprof.so is not in the native-agent jar; skipped");
+        String service = Checkouts.uniqueService("partlong");
+        try (TargetProcess a = Checkouts.start(service); TargetProcess b = Checkouts.start(service)) {
+            FleetHarness.awaitTrue(30_000, "the two JVMs listed", () -> listed(service) == 2);
+            Path out = dir.resolve("intervals");
+            Cli.Result r = Cli.run("attach", "--service", service, "--instances", "1", "--continuous", "--rotate", "2s", "-d", "5s",
+                    FleetHarness.FLUSH, "-o", out + "/");
+            assertEquals(0, r.code(), r.err());
+            String page = Files.readString(out.resolve("latest.html"));
+            assertTrue(page.matches("(?s).*<title>cprof cpu --service " + service + " --instances 1 · last \\d+ intervals? to \\S+"
+                    + " · profiled 1 of 2 instances</title>.*"), page.substring(0, Math.min(page.length(), 600)));
+            List<Path> intervals;
+            try (var files = Files.list(out)) {
+                intervals = files.filter(f -> f.toString().endsWith(".cprof")).toList();
+            }
+            assertTrue(!intervals.isEmpty(), r.err());
+            for (Path f : intervals) {
+                try (var in = Files.newInputStream(f)) {
+                    var metadata = dev.cprof.profile.Format.CPROF.read(in, f.toString()).metadata();
+                    assertEquals("profiled 1 of 2 instances", metadata.get("instances"), f + ": " + metadata);
+                    assertTrue(metadata.get("instances_seed").matches("-?\\d+"), metadata.toString());
+                }
+            }
+
+            Cli.Result top = Cli.run("top", "--service", service, "--instances", "50%", "-b", "--every", "1s", "-d", "3s");
+            assertEquals(0, top.code(), top.err());
+            assertTrue(top.out().contains("cprof top --service " + service + " --instances 50% · cpu · "), top.out());
+            assertTrue(top.err().contains("cprof: profiled 1 of 2 instances (--instances 50%)"), top.err());
+        }
+    }
+
     private static boolean profiled(Map<String, Long> byInstance, long pid) {
         return byInstance.keySet().stream().anyMatch(k -> k.contains(":" + pid + " ") && byInstance.get(k) > 0);
     }
