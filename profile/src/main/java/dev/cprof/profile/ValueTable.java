@@ -18,7 +18,8 @@ public final class ValueTable {
         return ((long) node << 32) | ((long) instance << 8) | event.getNumber();
     }
 
-    public void add(int node, int instance, EventType event, long count, long weight) {
+    /** Adds to the (node, instance, event) slot; returns the slot (slots are never removed or moved). */
+    public int add(int node, int instance, EventType event, long count, long weight) {
         long key = key(node, instance, event);
         int slot = slots.get(key);
         if (slot < 0) {
@@ -33,6 +34,7 @@ public final class ValueTable {
         }
         counts[slot] += count;
         weights[slot] += weight;
+        return slot;
     }
 
     public int size() {
