@@ -18,8 +18,8 @@ public final class Timeline {
     public static final long DEFAULT_BUCKET_NS = 1_000_000_000L;
     /** 1,024 buckets: 17 minutes at 1 s before the first doubling. */
     public static final int DEFAULT_MAX_BUCKETS = 1024;
-    /** About 150 MB of entries (36 bytes each with the index) before a doubling. */
-    public static final int DEFAULT_MAX_ENTRIES = 4 << 20;
+    /** About 100 MB of entries (24 bytes each, and the index) before a doubling. */
+    public static final int DEFAULT_MAX_ENTRIES = 2 << 20;
 
     private long originNs = Long.MIN_VALUE; // unset until the first entry
     private long bucketNs;
