@@ -94,8 +94,17 @@ final class FlameTimeline {
     }
 
     private static void list(StringBuilder sb, List<long[]> entries) {
-        long[][] sorted = entries.toArray(new long[0][]);
-        Arrays.sort(sorted, (a, b) -> Long.compare(a[0], b[0]));
+        long[][] all = entries.toArray(new long[0][]);
+        Arrays.sort(all, (a, b) -> Long.compare(a[0], b[0]));
+        int unique = 0; // a timeline may hold a (bucket, node) twice: one entry each here
+        for (int k = 0; k < all.length; k++) {
+            if (unique > 0 && all[unique - 1][0] == all[k][0]) {
+                all[unique - 1][1] += all[k][1];
+            } else {
+                all[unique++] = all[k];
+            }
+        }
+        long[][] sorted = Arrays.copyOf(all, unique);
         StringBuilder n = new StringBuilder();
         StringBuilder v = new StringBuilder();
         sb.append("{\"b\":[");

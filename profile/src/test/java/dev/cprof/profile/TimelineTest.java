@@ -108,6 +108,23 @@ class TimelineTest {
     }
 
     @Test
+    void aClockStepBackKeepsTheSumsAndTheHtmlHasOneEntryPerBucketAndNode() throws IOException {
+        Profile p = session(6, new Timeline(S));
+        int node = p.values.node(0);
+        for (long at : new long[] {T0 + 2 * S, T0 + 4 * S, T0 + 2 * S, T0 + 2 * S}) {
+            p.addValueAt(node, 0, EventType.CPU, 1000, 0, at);
+        }
+        assertEquals(aggregate(p), timedSums(p));
+        @SuppressWarnings("unchecked")
+        Map<String, Object> data = (Map<String, Object>) new HtmlWriterTest.Json(
+                HtmlWriterTest.embeddedJson(HtmlWriterTest.html(p, WriteOptions.defaults()))).parse();
+        checkTimedEqualsSelf(data, 6); // nodes strictly ascending within a bucket: duplicates summed
+        Profile back = CprofFormatTest.parse(CprofFormatTest.bytes(p));
+        assertEquals(aggregate(back), timedSums(back));
+        assertEquals(aggregate(p), aggregate(back));
+    }
+
+    @Test
     void rebucketNeedsAMultiple() {
         Profile p = session(10, new Timeline(S));
         p.timeline().rebucket(5 * S);
