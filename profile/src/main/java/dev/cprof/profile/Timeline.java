@@ -29,14 +29,13 @@ public final class Timeline {
     private int maxBuckets;
     private int maxEntries;
     /**
-     * Per value-table slot: the bucket it was last added to and that entry. Batches of a stream
+     * Per value-table slot ({@code last}): the bucket it was last added to and that entry. Batches of a stream
      * arrive in time order, so a slot's next bucket is its last one (add there) or a later one (a
      * new entry, appended): no hash lookup on the merge path, which a map of every entry paid as
      * a cache miss per update (half the merge rate). A slot added to an earlier bucket than its
      * last (a clock step back) gets a second entry for that bucket; readers sum entries.
      */
-    private int[] lastBucket = new int[0];
-    private int[] lastEntry = new int[0];
+    private int[] last = new int[0]; // 2 ints a slot, side by side (one cache line): bucket, entry
     private long[] keys = new long[4096]; // bucket << 32 | value-table slot
     private long[] counts = new long[4096];
     private long[] weights = new long[4096];
@@ -132,16 +131,16 @@ public final class Timeline {
 
     /** Adds to bucket {@code bucket} of the value-table slot {@code slot}. */
     public void add(int slot, int bucket, long count, long weight) {
-        if (slot >= lastBucket.length) {
-            int n = Math.max(slot + 1, lastBucket.length * 2);
-            int old = lastBucket.length;
-            lastBucket = Arrays.copyOf(lastBucket, n);
-            lastEntry = Arrays.copyOf(lastEntry, n);
-            Arrays.fill(lastBucket, old, n, -1);
+        int at = 2 * slot;
+        if (at >= last.length) {
+            int n = Math.max(at + 2, last.length * 2);
+            int old = last.length;
+            last = Arrays.copyOf(last, n);
+            Arrays.fill(last, old, n, -1);
         }
         int e;
-        if (lastBucket[slot] == bucket) {
-            e = lastEntry[slot];
+        if (last[at] == bucket) {
+            e = last[at + 1];
         } else {
             e = size++;
             if (e == keys.length) {
@@ -150,8 +149,8 @@ public final class Timeline {
                 weights = Arrays.copyOf(weights, e * 2);
             }
             keys[e] = ((long) bucket << 32) | slot;
-            lastBucket[slot] = bucket;
-            lastEntry[slot] = e;
+            last[at] = bucket;
+            last[at + 1] = e;
             if (bucket >= buckets) {
                 buckets = bucket + 1;
             }
@@ -207,7 +206,7 @@ public final class Timeline {
         int oldSize = size;
         long oldOrigin = originNs();
         long oldWidth = bucketNs;
-        Arrays.fill(lastBucket, -1);
+        Arrays.fill(last, -1);
         keys = new long[Math.max(16, oldSize)];
         counts = new long[keys.length];
         weights = new long[keys.length];
@@ -232,6 +231,6 @@ public final class Timeline {
     }
 
     long memoryBytes() {
-        return keys.length * 24L + lastBucket.length * 8L;
+        return keys.length * 24L + last.length * 4L;
     }
 }
