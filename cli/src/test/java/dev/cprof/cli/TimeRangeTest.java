@@ -112,6 +112,8 @@ class TimeRangeTest {
                 .filter(root -> root.endsWith(switcherLabel) || root.contains(switcherLabel + " ")).findFirst().orElseThrow();
         double a = share(first, switcher, "PhaseSwitch.phaseA");
         double b = share(second, switcher, "PhaseSwitch.phaseB");
+        System.out.printf("TimeRangeTest: switch at %s; before (..%s) phaseA %.1f %%, after (%s..) phaseB %.1f %%%n",
+                switched, before(), 100 * a, after(), 100 * b);
         assertTrue(a >= 0.9, "before the switch phaseA " + a);
         assertTrue(b >= 0.9, "after the switch phaseB " + b);
         // the other instance never switched: phaseA in both ranges
@@ -163,6 +165,22 @@ class TimeRangeTest {
         assertEquals(0, Cli.run("convert", p, "-o", flat.toString()).code());
         assertUsage(Cli.run("convert", flat.toString(), "-o", svg.toString(), "--from", "+1s"), "has no time buckets");
         assertTrue(!Files.exists(svg), "no output on an error");
+    }
+
+    @Test
+    void theHtmlOfTheSessionEmbedsItsBuckets() throws Exception {
+        Path html = dir.resolve("phases.html");
+        assertEquals(0, Cli.run("convert", profile.toString(), "-o", html.toString()).code());
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile(
+                "\"timeline\":\\{\"startNs\":(\\d+),\"bucketNs\":1000000000,\"count\":(\\d+),\"capped\":false,\"capBytes\":10485760}")
+                .matcher(Files.readString(html));
+        assertTrue(m.find(), "timeline of 1 s buckets, not capped");
+        int count = Integer.parseInt(m.group(2));
+        assertTrue(count >= 8 && count <= 14, "an 11 s session in 1 s buckets: " + count);
+        assertEquals(0, Long.parseLong(m.group(1)) % 1_000_000_000L, "buckets start on whole seconds");
+        Path small = dir.resolve("small.html");
+        assertEquals(0, Cli.run("convert", profile.toString(), "-o", small.toString(), "--html-max", "20k").code());
+        assertTrue(Files.readString(small).contains("\"capped\":true"), "a small --html-max coarsens the page's buckets");
     }
 
     @Test
