@@ -90,25 +90,27 @@ public final class Profile {
     /** Adds a value; with a timeline, in the bucket of the latest time seen (see {@link #addValueAt}). */
     public void addValue(int node, int instance, EventType event, long count, long weight) {
         events.add(event);
-        int slot = values.add(node, instance, event, count, weight);
-        if (timeline != null) {
-            timeline.add(slot, timeline.bucketOf(0), count, weight);
+        if (timeline == null) {
+            values.add(node, instance, event, count, weight);
+        } else {
+            timeline.add(values.addSlot(node, instance, event, count, weight), timeline.bucketOf(0), count, weight);
         }
     }
 
     /** Adds a value measured at {@code timeNs} (epoch ns; 0 = unknown): the merge's path. */
     public void addValueAt(int node, int instance, EventType event, long count, long weight, long timeNs) {
         events.add(event);
-        int slot = values.add(node, instance, event, count, weight);
-        if (timeline != null) {
-            timeline.add(slot, timeline.bucketOf(timeNs), count, weight);
+        if (timeline == null) {
+            values.add(node, instance, event, count, weight); // the aggregate alone: as fast as before buckets
+        } else {
+            timeline.add(values.addSlot(node, instance, event, count, weight), timeline.bucketOf(timeNs), count, weight);
         }
     }
 
     /** Adds a value to bucket {@code bucket} of this profile's timeline (a copy or a file with the same geometry). */
     public void addValueInBucket(int node, int instance, EventType event, long count, long weight, int bucket) {
         events.add(event);
-        timeline.add(values.add(node, instance, event, count, weight), bucket, count, weight);
+        timeline.add(values.addSlot(node, instance, event, count, weight), bucket, count, weight);
     }
 
     /**
