@@ -500,7 +500,17 @@ static void process_record(const cprof_record *r, void *arg) {
         jmethodID m = vms_method_id(r->top_method);
         if (m != NULL) PUSH(java_frame(s, m, -1, r->top_type));
     }
-    if (r->type_name[0] != '\0') {
+    if (r->type_name[0] != '\0' && r->event == EV_JDBC) {
+        /* jdbc: the label's lines (the statement, then a failed call's exception) as pseudo frames */
+        for (const char *p = r->type_name; *p != '\0';) {
+            char line[TYPE_NAME_LEN];
+            size_t len = strcspn(p, "\n");
+            memcpy(line, p, len);
+            line[len] = '\0';
+            PUSH(named_frame(s, line, KIND_PSEUDO));
+            p += len + (p[len] == '\n');
+        }
+    } else if (r->type_name[0] != '\0') {
         char cname[256];
         class_name(r->type_name, cname, sizeof cname);
         PUSH(named_frame(s, cname, KIND_JAVA));
@@ -626,6 +636,7 @@ static size_t ring_bytes_for(const cprof_options *o, unsigned *max_records) {
     if (o->events & EV_BIT(EV_WALL)) per_s += (o->wall_threads ? o->wall_threads : CPROF_DEFAULT_WALL_THREADS) * ticks;
     if (o->events & EV_BIT(EV_ALLOC)) per_s += RING_ALLOC_PER_S;
     if (o->events & EV_BIT(EV_LOCK)) per_s += RING_LOCK_PER_S;
+    if (o->events & EV_BIT(EV_JDBC)) per_s += RING_LOCK_PER_S; /* also at most one record per threshold of time */
     uint64_t bytes = per_s * RING_RECORD_BYTES * (RING_STALL_NS / 1000000ull) / 1000ull;
     return bytes < RING_MIN_BYTES ? RING_MIN_BYTES : bytes > RING_MAX_BYTES ? RING_MAX_BYTES : (size_t)bytes;
 }
