@@ -3,8 +3,10 @@
  * library, ASM relocated inside it) is appended to the bootstrap class path once; at each
  * session start its Instrumenter picks the loaded JDBC classes, and this file retransforms them
  * one by one with its ClassFileLoadHook on, which hands their bytes to Instrumenter.transform.
- * At session end the same classes are retransformed with the hook off, which gives the JVM's
- * original bytes back. Everything runs on a short-lived thread of ours, attached to the JVM, so
+ * The hook stays on for the session, so JDBC classes that load later (a driver loaded late, a
+ * session started with the JVM) are rewritten as they load; it passes only classes whose bytes
+ * mention "java/sql/" to Java. At session end all of them are retransformed with the hook off,
+ * which gives the JVM's original bytes back. Everything runs on a short-lived thread of ours, attached to the JVM, so
  * the control thread stays unattached. The hooked methods call CprofHooks.record0 (registered
  * here): a stack trace of the calling thread and the label go into the ring like a lock sample.
  */
@@ -27,7 +29,7 @@
 #define INSTRUMENTER_CLASS "dev/cprof/hook/Instrumenter"
 #define RECORD_SKIP_FRAMES 2 /* record0 and CprofHooks.jdbcExit */
 
-static atomic_int hooks_on;         /* record0 takes samples */
+static atomic_int hooks_on;         /* record0 takes samples; classes loading now are looked at */
 static __thread int transforming;   /* this thread runs our RetransformClasses: transform */
 static int jar_added;               /* the jar is on the bootstrap class path (once per JVM) */
 static int natives_registered;
@@ -155,6 +157,8 @@ static void retransform_one(JNIEnv *jni, jclass c, int hook) {
     }
 }
 
+static jobjectArray loaded_classes(JNIEnv *jni);
+
 static void install(JNIEnv *jni, long long threshold_ns) {
     jvmtiEnv *jvmti = g_agent.jvmti;
     if (prepare(jni) != 0) return;
@@ -164,9 +168,28 @@ static void install(JNIEnv *jni, long long threshold_ns) {
         clear_exception(jni, "finding the Instrumenter's methods");
         return;
     }
+    jobjectArray all = loaded_classes(jni);
+    if (all == NULL) return;
+    (*jni)->CallStaticVoidMethod(jni, instrumenter, start, (jlong)threshold_ns);
+    started = 1; /* from here on, stop switches the Java side off again */
+    jobjectArray chosen = (jobjectArray)(*jni)->CallStaticObjectMethod(jni, instrumenter, select, all);
+    if (clear_exception(jni, "Instrumenter.select") != 0 || chosen == NULL) return;
+    atomic_store(&hooks_on, 1);
+    (*jvmti)->SetEventNotificationMode(jvmti, JVMTI_ENABLE, JVMTI_EVENT_CLASS_FILE_LOAD_HOOK, NULL); /* until stop */
+    jsize m = (*jni)->GetArrayLength(jni, chosen);
+    for (jsize i = 0; i < m; i++) {
+        jclass c = (jclass)(*jni)->GetObjectArrayElement(jni, chosen, i);
+        retransform_one(jni, c, 1);
+        (*jni)->DeleteLocalRef(jni, c);
+    }
+}
+
+/* Every loaded class as a Class[] (NULL when the JVM cannot list them). */
+static jobjectArray loaded_classes(JNIEnv *jni) {
+    jvmtiEnv *jvmti = g_agent.jvmti;
     jint n = 0;
     jclass *loaded = NULL;
-    if ((*jvmti)->GetLoadedClasses(jvmti, &n, &loaded) != JVMTI_ERROR_NONE) return;
+    if ((*jvmti)->GetLoadedClasses(jvmti, &n, &loaded) != JVMTI_ERROR_NONE) return NULL;
     jclass class_class = (*jni)->FindClass(jni, "java/lang/Class");
     jobjectArray all = class_class != NULL ? (*jni)->NewObjectArray(jni, n, class_class, NULL) : NULL;
     for (jint i = 0; i < n; i++) {
@@ -174,31 +197,18 @@ static void install(JNIEnv *jni, long long threshold_ns) {
         (*jni)->DeleteLocalRef(jni, loaded[i]);
     }
     (*jvmti)->Deallocate(jvmti, (unsigned char *)loaded);
-    if (all == NULL) {
-        clear_exception(jni, "listing the loaded classes");
-        return;
-    }
-    (*jni)->CallStaticVoidMethod(jni, instrumenter, start, (jlong)threshold_ns);
-    started = 1; /* from here on, stop switches the Java side off again */
-    jobjectArray chosen = (jobjectArray)(*jni)->CallStaticObjectMethod(jni, instrumenter, select, all);
-    if (clear_exception(jni, "Instrumenter.select") != 0 || chosen == NULL) return;
-    atomic_store(&hooks_on, 1);
-    (*jvmti)->SetEventNotificationMode(jvmti, JVMTI_ENABLE, JVMTI_EVENT_CLASS_FILE_LOAD_HOOK, NULL);
-    jsize m = (*jni)->GetArrayLength(jni, chosen);
-    for (jsize i = 0; i < m; i++) {
-        jclass c = (jclass)(*jni)->GetObjectArrayElement(jni, chosen, i);
-        retransform_one(jni, c, 1);
-        (*jni)->DeleteLocalRef(jni, c);
-    }
-    (*jvmti)->SetEventNotificationMode(jvmti, JVMTI_DISABLE, JVMTI_EVENT_CLASS_FILE_LOAD_HOOK, NULL);
+    if (all == NULL) clear_exception(jni, "listing the loaded classes");
+    return all;
 }
 
 static void uninstall(JNIEnv *jni) {
     atomic_store(&hooks_on, 0);
+    (*g_agent.jvmti)->SetEventNotificationMode(g_agent.jvmti, JVMTI_DISABLE, JVMTI_EVENT_CLASS_FILE_LOAD_HOOK, NULL);
     if (!started || instrumenter == NULL) return;
     started = 0;
-    jmethodID stop = (*jni)->GetStaticMethodID(jni, instrumenter, "stop", "()[Ljava/lang/Class;");
-    jobjectArray hooked = stop != NULL ? (jobjectArray)(*jni)->CallStaticObjectMethod(jni, instrumenter, stop) : NULL;
+    jmethodID stop = (*jni)->GetStaticMethodID(jni, instrumenter, "stop", "([Ljava/lang/Class;)[Ljava/lang/Class;");
+    jobjectArray all = stop != NULL ? loaded_classes(jni) : NULL;
+    jobjectArray hooked = stop != NULL ? (jobjectArray)(*jni)->CallStaticObjectMethod(jni, instrumenter, stop, all) : NULL;
     if (clear_exception(jni, "Instrumenter.stop") != 0 || hooked == NULL) return;
     /* The hook is disabled: retransforming yields the bytes the class was loaded with. */
     jsize m = (*jni)->GetArrayLength(jni, hooked);
@@ -249,6 +259,7 @@ void hooks_session_start(const cprof_options *o) {
 }
 
 void hooks_session_stop(void) {
+    atomic_store(&hooks_on, 0); /* also when the VM is dying and no thread may attach any more */
     if (!started) return;
     hooks_job job = {0, 0};
     run(&job);
@@ -257,9 +268,18 @@ void hooks_session_stop(void) {
 void JNICALL hooks_class_file_load(jvmtiEnv *jvmti, JNIEnv *jni, jclass redefined, jobject loader, const char *name,
                                    jobject domain, jint len, const unsigned char *data, jint *new_len,
                                    unsigned char **new_data) {
-    (void)redefined; (void)loader; (void)domain;
-    if (!transforming || name == NULL || instrumenter == NULL) return; /* only our own retransforms */
-    jmethodID transform = (*jni)->GetStaticMethodID(jni, instrumenter, "transform", "(Ljava/lang/String;[B)[B");
+    (void)loader; (void)domain;
+    if (name == NULL || instrumenter == NULL || jni == NULL) return;
+    const char *method;
+    if (transforming) {
+        method = "transform";            /* our own retransform of a chosen class */
+    } else if (redefined == NULL && atomic_load(&hooks_on) && !vm_is_agent_thread() &&
+               memmem(data, (size_t)len, "java/sql/", 9) != NULL) {
+        method = "transformAtLoad";      /* a class loading now that may be a driver's */
+    } else {
+        return;                          /* everything else loads untouched, without a call into Java */
+    }
+    jmethodID transform = (*jni)->GetStaticMethodID(jni, instrumenter, method, "(Ljava/lang/String;[B)[B");
     jstring jname = (*jni)->NewStringUTF(jni, name);
     jbyteArray in = (*jni)->NewByteArray(jni, len);
     if (transform == NULL || jname == NULL || in == NULL) {

@@ -110,6 +110,79 @@ class JdbcEventTest {
         }
     }
 
+    /**
+     * The service path (attach --service on this host, the peer logic in process) with two
+     * instances, one of which got slower: each instance's statements under its own root, and
+     * the slow one's report taking the larger share there.
+     */
+    @org.junit.jupiter.api.Test
+    void twoInstancesOfAServiceEachWithItsStatements() throws Exception {
+        String service = Checkouts.uniqueService("jdbc");
+        String h2 = Path.of(org.h2.Driver.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+        List<String> base = List.of(TargetProcess.java(), "-Xmx128m", "-XX:+UseSerialGC", "-Dcprof.service=" + service);
+        List<String> app = List.of("-cp", TargetProcess.testClasses() + File.pathSeparator + h2, JdbcApp.class.getName());
+        List<String> normal = new ArrayList<>(base);
+        normal.addAll(app);
+        normal.add(dir.resolve("normal").toString());
+        List<String> slow = new ArrayList<>(base);
+        slow.add("-Dreport.ms=18");
+        slow.addAll(app);
+        slow.add(dir.resolve("slow").toString());
+        try (TargetProcess a = TargetProcess.start(normal); TargetProcess b = TargetProcess.start(slow)) {
+            Path out = dir.resolve("fleet.collapsed");
+            Cli.Result r = Cli.run("attach", "--service", service, "-e", "jdbc", "--per-instance", "-d", "4s", "-o", out.toString());
+            assertEquals(0, r.code(), r.err());
+            List<String> lines = Files.readAllLines(out);
+            String rootA = ":" + a.pid() + " " + service + ";";
+            String rootB = ":" + b.pid() + " " + service + ";";
+            List<String> linesA = lines.stream().filter(l -> l.contains(rootA)).toList();
+            List<String> linesB = lines.stream().filter(l -> l.contains(rootB)).toList();
+            double shareA = 100.0 * AttachCommandTest.sum(linesA, REPORT) / AttachCommandTest.sum(linesA, null);
+            double shareB = 100.0 * AttachCommandTest.sum(linesB, REPORT) / AttachCommandTest.sum(linesB, null);
+            assertTrue(AttachCommandTest.sum(linesA, LOOKUP) > 0 && AttachCommandTest.sum(linesB, LOOKUP) > 0, String.join("\n", lines));
+            assertTrue(shareB > shareA + 10, "the slower instance's report share " + shareB + " % vs " + shareA + " %");
+        }
+    }
+
+    /**
+     * Start mode: -agentpath with start=jdbc profiles from the JVM's start, so the driver's
+     * classes load during the session and are hooked as they load.
+     */
+    @org.junit.jupiter.api.Test
+    void startedWithTheJvmHooksTheDriverAsItLoads() throws Exception {
+        Path state = dir.resolve("state");
+        Path file = dir.resolve("start.bin");
+        String h2 = Path.of(org.h2.Driver.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+        List<String> cmd = List.of(TargetProcess.java(), "-Xmx128m", "-XX:+UseSerialGC",
+                "-agentpath:" + dev.cprof.agent.AgentLibrary.path() + "=start=jdbc,jdbcthreshold=10us,flush=200ms,file=" + file,
+                "-cp", TargetProcess.testClasses() + File.pathSeparator + h2, JdbcApp.class.getName(), state.toString());
+        try (TargetProcess jvm = TargetProcess.start(cmd)) {
+            assertTrue(Await.until(30_000, () -> Files.exists(state) && read(state)[0] >= 100), "the application runs");
+            jvm.process.destroy(); // SIGTERM: the JVM's exit ends the session, its last batch written
+            assertTrue(jvm.process.waitFor(30, java.util.concurrent.TimeUnit.SECONDS));
+        }
+        dev.cprof.profile.Profile profile = new dev.cprof.profile.Profile();
+        dev.cprof.profile.StreamMerger merger = null;
+        try (java.io.InputStream in = Files.newInputStream(file)) {
+            dev.cprof.wire.FrameReader r = new dev.cprof.wire.FrameReader(in, false);
+            dev.cprof.wire.proto.Envelope e;
+            while ((e = r.read()) != null) {
+                if (e.hasInstance()) {
+                    merger = new dev.cprof.profile.StreamMerger(profile, profile.addInstance(e.getInstance()));
+                } else if (e.hasBatch() && merger != null) {
+                    merger.merge(e.getBatch());
+                }
+            }
+        }
+        java.io.ByteArrayOutputStream collapsed = new java.io.ByteArrayOutputStream();
+        dev.cprof.profile.Format.byName("collapsed").write(profile, collapsed,
+                dev.cprof.profile.WriteOptions.defaults().withEvent(dev.cprof.wire.proto.EventType.JDBC));
+        List<String> lines = List.of(collapsed.toString(java.nio.charset.StandardCharsets.UTF_8).split("\n"));
+        assertTrue(AttachCommandTest.sum(lines, "JdbcPreparedStatement.executeQuery;" + REPORT) > 0, String.join("\n", lines));
+        assertTrue(AttachCommandTest.sum(lines, "JdbcStatement.execute") > 0, String.join("\n", lines));
+        assertFalse(String.join("\n", lines).contains(JdbcApp.SECRET));
+    }
+
     /** loops, hookCalls, reportNs, lookupNs as JdbcApp wrote them last. */
     private static long[] read(Path state) {
         try {

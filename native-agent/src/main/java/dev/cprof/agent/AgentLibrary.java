@@ -16,9 +16,10 @@ import java.util.Locale;
  * The agent library {@code libcprof.so}, carried in this jar as a resource and extracted once
  * per content (the file name holds its SHA-256) into a per-user cache directory:
  * {@code $XDG_CACHE_HOME/cprof} or {@code ~/.cache/cprof}. A JVM keeps a loaded library
- * mapped, so an extracted file is never rewritten in place: a new build gets a new name. The
- * jdbc hooks jar goes beside it as {@code libcprof-<hash>.jar} (same hash: the agent finds the
- * jar from its own path, and a JVM keeps that jar open once on its bootstrap class path).
+ * mapped, so an extracted file is never rewritten in place: a new build gets a new name. {@link
+ * #path()} also writes the jdbc hooks jar beside it as {@code libcprof-<hash>.jar} (the same
+ * hash: the agent finds the jar from its own path, and a JVM keeps that jar open once it is on
+ * its bootstrap class path).
  */
 public final class AgentLibrary {
     /** Resource path of the library for this platform. */
@@ -30,12 +31,34 @@ public final class AgentLibrary {
 
     private AgentLibrary() {}
 
-    /** The extracted library, extracting it on first use. */
+    /** The extracted library (and its hooks jar beside it), extracting them on first use. */
     public static synchronized Path path() throws IOException {
         if (extracted == null || !Files.isRegularFile(extracted)) {
-            extracted = extract(cacheDir());
+            Path library = extract(cacheDir());
+            extractHooks(library);
+            extracted = library;
         }
         return extracted;
+    }
+
+    /**
+     * Writes the jdbc hooks jar beside {@code library} ({@code libcprof-<hash>.so} gets
+     * {@code libcprof-<hash>.jar}), unless it is there already; the agent looks for it there.
+     */
+    public static void extractHooks(Path library) throws IOException {
+        byte[] hooks = hooksBytes();
+        if (hooks == null) {
+            return; // a build without the hooks: jdbc sessions say the jar is missing
+        }
+        String name = library.getFileName().toString();
+        Path jar = library.resolveSibling(name.substring(0, name.length() - ".so".length()) + ".jar");
+        write(library.getParent(), jar, hooks, "rw-r--r--");
+    }
+
+    private static byte[] hooksBytes() throws IOException {
+        try (InputStream in = AgentLibrary.class.getResourceAsStream(HOOKS_RESOURCE)) {
+            return in != null ? in.readAllBytes() : null;
+        }
     }
 
     /** {@code $XDG_CACHE_HOME/cprof}, else {@code ~/.cache/cprof}. */
@@ -55,17 +78,10 @@ public final class AgentLibrary {
             }
             bytes = in.readAllBytes();
         }
-        byte[] hooks;
-        try (InputStream in = AgentLibrary.class.getResourceAsStream(HOOKS_RESOURCE)) {
-            hooks = in != null ? in.readAllBytes() : null;
-        }
-        // The library's name covers the jar too: a new jar with an old library must not reuse a loaded one.
+        byte[] hooks = hooksBytes();
+        // The library's name covers the hooks jar too: a new jar must not pair with a library a JVM has loaded.
         String sha = hooks != null ? sha256(concat(bytes, hooks)) : sha256(bytes);
-        String stem = "libcprof-" + sha.substring(0, 16);
-        Path target = dir.resolve(stem + ".so");
-        if (hooks != null) {
-            write(dir, dir.resolve(stem + ".jar"), hooks, "rw-r--r--");
-        }
+        Path target = dir.resolve("libcprof-" + sha.substring(0, 16) + ".so");
         write(dir, target, bytes, "rwxr-xr-x");
         return target;
     }

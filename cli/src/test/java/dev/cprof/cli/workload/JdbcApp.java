@@ -17,9 +17,11 @@ import java.sql.Statement;
  * fails. Every 10 loops it writes "loops hookCalls reportNs lookupNs" to the file named by its
  * argument (the time its own clock saw in each prepared statement's executeQuery, and whether the
  * hooks still run), so a test compares a profile with what the application measured.
+ * {@code -Dreport.ms=N} makes report wait N ms instead of 6 (an instance that got slower).
  */
 public final class JdbcApp {
     public static final String SECRET = "s3cr3t-literal";
+    private static final long REPORT_MS = Long.getLong("report.ms", 6);
     private static long reportNs;
     private static long lookupNs;
 
@@ -51,7 +53,7 @@ public final class JdbcApp {
 
     private static void loop(Connection c) throws SQLException {
         try (PreparedStatement report = c.prepareStatement("SELECT WAIT_MS(?) AS report FROM DUAL")) {
-            report.setLong(1, 6);
+            report.setLong(1, REPORT_MS);
             long t0 = System.nanoTime();
             ResultSet rs = report.executeQuery();
             reportNs += System.nanoTime() - t0;

@@ -15,6 +15,10 @@ public final class Instrumenter {
     /** Classes chosen for this session: internal name to JdbcClassTransformer kinds. */
     private static final Map<String, Integer> CHOSEN = new ConcurrentHashMap<>();
     private static final List<Class<?>> HOOKED = new ArrayList<>();
+    /** Classes rewritten as they loaded during the session (no Class object yet then): by name. */
+    private static final Map<String, Boolean> HOOKED_AT_LOAD = new ConcurrentHashMap<>();
+    private static final int MAX_HOOKED_AT_LOAD = 10_000;
+    private static volatile boolean on;
 
     private Instrumenter() {}
 
@@ -22,6 +26,7 @@ public final class Instrumenter {
     public static synchronized void start(long thresholdNs) {
         CprofHooks.thresholdNs = Math.max(1, thresholdNs);
         CprofHooks.jdbcOn = true;
+        on = true;
     }
 
     /** The classes among {@code loaded} to rewrite: JDBC statements and connections of any driver. */
@@ -54,19 +59,54 @@ public final class Instrumenter {
         }
     }
 
+    /**
+     * Rewritten bytes of a class loading during the session (its ClassFileLoadHook saw "java/sql/"
+     * in it), null to leave it: hooked when it names a JDBC interface itself or extends a class
+     * hooked already.
+     */
+    public static byte[] transformAtLoad(String internalName, byte[] bytes) {
+        if (!on || internalName == null || internalName.startsWith("java/") || internalName.startsWith("jdk/")
+                || internalName.startsWith("dev/cprof/hook/") || HOOKED_AT_LOAD.size() >= MAX_HOOKED_AT_LOAD) {
+            return null;
+        }
+        try {
+            int kinds = JdbcClassTransformer.declaredKinds(bytes, CHOSEN);
+            if (kinds == 0) {
+                return null;
+            }
+            byte[] out = JdbcClassTransformer.transform(bytes, kinds);
+            if (out != null) {
+                CHOSEN.put(internalName, kinds);
+                HOOKED_AT_LOAD.put(internalName, Boolean.TRUE);
+            }
+            return out;
+        } catch (Throwable t) {
+            return null;
+        }
+    }
+
     /** A chosen class was rewritten (the agent's RetransformClasses succeeded). */
     public static synchronized void hooked(Class<?> c) {
         HOOKED.add(c);
     }
 
-    /** Session end: stops recording and returns the classes to put back. */
-    public static synchronized Class<?>[] stop() {
+    /** Session end: stops recording and returns the classes to put back, of those {@code loaded} now. */
+    public static synchronized Class<?>[] stop(Class<?>[] loaded) {
         CprofHooks.jdbcOn = false;
-        Class<?>[] out = HOOKED.toArray(new Class<?>[0]);
+        on = false;
+        List<Class<?>> out = new ArrayList<>(HOOKED);
+        if (!HOOKED_AT_LOAD.isEmpty() && loaded != null) {
+            for (Class<?> c : loaded) {
+                if (c != null && HOOKED_AT_LOAD.containsKey(c.getName().replace('.', '/')) && !out.contains(c)) {
+                    out.add(c); // a namesake of another loader is retransformed to its own bytes: harmless
+                }
+            }
+        }
         HOOKED.clear();
+        HOOKED_AT_LOAD.clear();
         CHOSEN.clear();
         Statements.clear();
-        return out;
+        return out.toArray(new Class<?>[0]);
     }
 
     /** Calls that went through the hooks since the JVM started (for tests). */

@@ -26,6 +26,27 @@ final class JdbcClassTransformer {
 
     private JdbcClassTransformer() {}
 
+    /**
+     * What a class about to load is, from its bytes alone: the JDBC interfaces it names itself,
+     * and the kinds of its superclass when that is hooked already (in {@code chosen}).
+     */
+    static int declaredKinds(byte[] bytes, java.util.Map<String, Integer> chosen) {
+        ClassReader reader = new ClassReader(bytes);
+        if ((reader.getAccess() & (Opcodes.ACC_INTERFACE | Opcodes.ACC_ANNOTATION)) != 0) {
+            return 0;
+        }
+        int kinds = 0;
+        for (String i : reader.getInterfaces()) {
+            switch (i) {
+                case "java/sql/Statement", "java/sql/PreparedStatement", "java/sql/CallableStatement" -> kinds |= STATEMENT;
+                case "java/sql/Connection" -> kinds |= CONNECTION;
+                default -> { }
+            }
+        }
+        Integer inherited = reader.getSuperName() != null ? chosen.get(reader.getSuperName()) : null;
+        return kinds | (inherited != null ? inherited : 0);
+    }
+
     /** The rewritten class, or null when nothing in it is hooked. */
     static byte[] transform(byte[] original, int kinds) {
         ClassReader reader = new ClassReader(original);

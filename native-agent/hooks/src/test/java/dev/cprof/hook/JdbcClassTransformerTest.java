@@ -44,7 +44,7 @@ class JdbcClassTransformerTest {
 
     @AfterEach
     void off() {
-        Instrumenter.stop();
+        Instrumenter.stop(null);
     }
 
     @Test
@@ -73,7 +73,7 @@ class JdbcClassTransformerTest {
         InvocationTargetException thrown = assertThrows(InvocationTargetException.class, () -> update.invoke(o, "fail"));
         assertSame(SQLException.class, thrown.getCause().getClass(), "the application's exception, unchanged");
         assertEquals(before + 4, CprofHooks.hookCalls);
-        Instrumenter.stop();
+        Instrumenter.stop(null);
         update.invoke(o, "select 3");
         assertEquals(before + 4, CprofHooks.hookCalls, "off: no call recorded");
     }
