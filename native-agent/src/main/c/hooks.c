@@ -14,10 +14,13 @@
 #include "hooks.h"
 
 #include <dlfcn.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "buffer.h"
 #include "protocol.h"
@@ -75,14 +78,31 @@ static void JNICALL record0(JNIEnv *jni, jclass cls, jint event, jstring label, 
 }
 
 /* libcprof-<hash>.so -> libcprof-<hash>.jar, the file AgentLibrary extracts beside it. */
-static int jar_path(char *out, size_t n) {
+static int jar_path(char *out, size_t n, uid_t *lib_owner) {
     Dl_info info;
+    struct stat st;
     if (dladdr((void *)&hooks_session_start, &info) == 0 || info.dli_fname == NULL) return -1;
     size_t len = strlen(info.dli_fname);
     if (len < 3 || len + 2 > n || strcmp(info.dli_fname + len - 3, ".so") != 0) return -1;
+    if (stat(info.dli_fname, &st) != 0) return -1;
+    *lib_owner = st.st_uid;
     memcpy(out, info.dli_fname, len - 3);
     memcpy(out + len - 3, ".jar", 5);
     return 0;
+}
+
+/*
+ * The jar becomes code of this JVM, so it must be what cprof wrote: a regular file (not a link)
+ * of the library's owner that nobody else may write. A library copied into a shared /tmp (another
+ * user's JVM) has no jar beside it, and a jar someone else planted there is refused.
+ */
+static int jar_trusted(const char *path, uid_t lib_owner) {
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    struct stat st;
+    int ok = fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == lib_owner &&
+             (st.st_mode & (S_IWGRP | S_IWOTH)) == 0;
+    if (fd >= 0) close(fd);
+    return ok;
 }
 
 static int clear_exception(JNIEnv *jni, const char *what) {
@@ -107,8 +127,13 @@ static int prepare(JNIEnv *jni) {
     }
     if (!jar_added) {
         char path[4096];
-        if (jar_path(path, sizeof path) != 0) {
+        uid_t owner = 0;
+        if (jar_path(path, sizeof path, &owner) != 0) {
             cprof_log("jdbc: cannot tell where the agent library is, so not where its hooks jar is");
+            return -1;
+        }
+        if (!jar_trusted(path, owner)) {
+            cprof_log("jdbc: no hooks jar of the library's owner at %s (missing, a link, or writable by others): no jdbc events", path);
             return -1;
         }
         jvmtiError err = (*jvmti)->AddToBootstrapClassLoaderSearch(jvmti, path);
