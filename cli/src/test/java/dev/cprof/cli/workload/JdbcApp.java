@@ -14,7 +14,7 @@ import java.sql.Statement;
  * An application on embedded H2 through plain JDBC, with a known split of database time:
  * {@code report} (a prepared statement waiting 6 ms) and {@code lookup} (2 ms), so 75 % / 25 %;
  * a statement with literals (a password among them) run through a plain Statement, and one that
- * fails. Every 10 loops it writes "loops hookCalls reportNs lookupNs" to the file named by its
+ * fails. Every 10 loops it writes "loops hookCalls reportNs lookupNs metaspaceBytes threads" to the file named by its
  * argument (the time its own clock saw in each prepared statement's executeQuery, and whether the
  * hooks still run), so a test compares a profile with what the application measured.
  * {@code -Dreport.ms=N} makes report wait N ms instead of 6 (an instance that got slower).
@@ -44,7 +44,8 @@ public final class JdbcApp {
                 loop(c);
                 if (loops % 10 == 0) {
                     Path tmp = state.resolveSibling(state.getFileName() + ".tmp");
-                    Files.writeString(tmp, loops + " " + hookCalls() + " " + reportNs + " " + lookupNs);
+                    Files.writeString(tmp, loops + " " + hookCalls() + " " + reportNs + " " + lookupNs + " " + metaspaceUsed()
+                            + " " + java.lang.management.ManagementFactory.getThreadMXBean().getThreadCount());
                     Files.move(tmp, state, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
                 }
             }
@@ -82,6 +83,16 @@ public final class JdbcApp {
                 rs.getObject(1);
             }
         }
+    }
+
+    private static long metaspaceUsed() {
+        long used = 0;
+        for (java.lang.management.MemoryPoolMXBean pool : java.lang.management.ManagementFactory.getMemoryPoolMXBeans()) {
+            if (pool.getName().equals("Metaspace")) {
+                used += pool.getUsage().getUsed();
+            }
+        }
+        return used;
     }
 
     /** CprofHooks' call counter when the hooks jar is on the boot class path, else -1. */
