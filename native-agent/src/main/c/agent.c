@@ -10,14 +10,22 @@
  * functions given to jvmti_init).
  *
  *   agent.c         entry points, load options applied, the start= session
- *   control.c       control socket and its thread: Hello, Start, Stop, Status; InstanceInfo
- *   collector.c     one session: drains the ring, resolves, aggregates, sends batches
+ *   control.c       control socket and its thread
+ *   control_clients.c  the socket's clients: Hello, Start, Stop, Status; one session holder
+ *   instance.c      InstanceInfo: pid, host, service, JDK, main class, start time
+ *   collector.c     one session: its lifecycle, the thread that drains the ring and sends batches
+ *   resolve.c       a record into a stack of frames and one sample: names methods, symbols, stubs
+ *   dict.c          the session's bounded dictionaries (strings, frames, stacks, samples)
  *   jvmti_events.c  capabilities, JVMTI events (alloc/lock samples, thread start/end), names
- *   sampler.c       cpu/wall: timers, signals; the producers' gate
+ *   sampler.c       cpu/wall: a session's timers and signals, the sampler thread
+ *   sampler_signals.c  the producers' gate; the cpu/wall signal handlers
+ *   sampler_threads.c  the process's threads: slots, CPU timers, wall-tick targets
  *   sigchain.c      the sampling signals' handlers installed per session, chaining to the
  *                   handler they replaced
  *   walker.c        the signal handler's stack walk: native frames, AsyncGetCallTrace with
- *                   repaired contexts, frame types
+ *                   repaired contexts
+ *   walker_unwind.c the repair rules: a stub's or compiled prologue/epilogue's caller (x86_64)
+ *   walker_types.c  the frame types: interpreted, C1, JIT, inlined (x86_64)
  *   vmstructs.c     HotSpot's exported structure tables: code heaps, blobs, last Java frame
  *   stubs.c         names of the code the JVM generated (JVMTI DynamicCodeGenerated)
  *   buffer.c        lock-free ring of sample records, packed to their stack's depth
@@ -25,7 +33,7 @@
  *   encode.c        protobuf encoder, request decoder
  *   sink.c          framed writes to the client's socket or a file
  *   options.c       session options: defaults, bounds, the load-option parser
- *   vm.c            JavaVM/jvmtiEnv handles, agent threads attached to the JVM
+ *   vm.c            JavaVM/jvmtiEnv handles, agent threads attached to the JVM, properties
  *   util.c          log, clocks, tids, the agent's own-thread table
  *   protocol.h      numbers of cprof.proto (versions, event types, frame kinds and types)
  */
@@ -40,6 +48,7 @@
 
 #include "collector.h"
 #include "control.h"
+#include "instance.h"
 #include "jvmti_events.h"
 #include "options.h"
 #include "vmstructs.h"
@@ -71,7 +80,7 @@ static void start_from_options(const cprof_options *o, const char *file) {
         return;
     }
     pthread_mutex_init(&sink->lock, NULL);
-    control_write_instance(sink);
+    instance_write(sink);
     if (session_start(o, sink) != 0) {
         cprof_log("cannot start profiling (already running?)");
         close(sink->fd);
@@ -108,7 +117,7 @@ static jint init(JavaVM *vm, const char *options, int live) {
     cprof_options o;
     cprof_load_options lo;
     options_parse(options, &o, &lo);
-    if (lo.service_given) control_set_service(lo.service);
+    if (lo.service_given) instance_set_service(lo.service);
     if (lo.ring_given) session_default_ring(o.ring_records);
     if (!initialized) {
         g_agent.vm = vm;

@@ -1,4 +1,5 @@
-/* collector.c: one profiling session: drains the ring, resolves, aggregates, sends batches. */
+/* collector.c: one profiling session: drains the ring, resolves (resolve.c), aggregates (dict.c),
+ * sends batches. */
 #ifndef CPROF_COLLECTOR_H
 #define CPROF_COLLECTOR_H
 

@@ -1,5 +1,6 @@
 /* sampler.c: cpu and wall sampling (timers, signals, AsyncGetCallTrace) and the gate every
- * producer of the ring passes. */
+ * producer of the ring passes; with sampler_signals.c (the gate, the signal handlers) and
+ * sampler_threads.c (the process's threads, their CPU timers, the wall ticks). */
 #ifndef CPROF_SAMPLER_H
 #define CPROF_SAMPLER_H
 

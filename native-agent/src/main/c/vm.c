@@ -1,12 +1,13 @@
 /*
  * The JavaVM and jvmtiEnv the agent got at load (filled by agent.c, capabilities by jvmti_events.c),
  * and the agent's own threads as the JVM sees them: attached as daemons, marked so that the
- * JVMTI callbacks ignore them.
+ * JVMTI callbacks ignore them. The JVM's system properties, read through JVMTI.
  */
 #define _GNU_SOURCE
 #include "vm.h"
 
 #include <pthread.h>
+#include <stdio.h>
 
 #include "util.h"
 
@@ -36,4 +37,13 @@ void vm_detach_agent_thread(void) {
     if (!atomic_load(&g_vm_dead)) {
         (*g_agent.vm)->DetachCurrentThread(g_agent.vm);
     }
+}
+
+int vm_system_property(const char *name, char *out, size_t n) {
+    char *v = NULL;
+    jvmtiEnv *jvmti = g_agent.jvmti;
+    if ((*jvmti)->GetSystemProperty(jvmti, name, &v) != JVMTI_ERROR_NONE || v == NULL) return -1;
+    snprintf(out, n, "%s", v);
+    (*jvmti)->Deallocate(jvmti, (unsigned char *)v);
+    return 0;
 }

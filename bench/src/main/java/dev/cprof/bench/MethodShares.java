@@ -46,7 +46,7 @@ final class MethodShares {
 
     /**
      * Error pseudo-frames. cprof: AsyncGetCallTrace's failures as the agent names them
-     * (collector.c, agct_error_name) and methods it could not name. async-profiler 4.6: its stack
+     * (resolve.c, agct_error_name) and methods it could not name. async-profiler 4.6: its stack
      * walker's breaks (stackWalker.cpp, "[break_*]" below), AsyncGetCallTrace's failures
      * (profiler.cpp, asgctError), a native frame in no known library or a NULL method ("[unknown]",
      * frameName.cpp), methods it could not name.

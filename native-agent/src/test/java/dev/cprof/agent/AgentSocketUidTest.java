@@ -22,8 +22,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The agent's control socket refuses a client of another uid, in both of its layers: the socket
  * file's mode (0600: connect() fails with EACCES) and, should the mode ever be wider, the agent's
- * SO_PEERCRED check (control.c peer_allowed: the connection is closed before one byte is read or
- * written). The client runs as uid/gid 65534 (nobody) through util-linux's setpriv; the same
+ * SO_PEERCRED check (control_clients.c peer_allowed: the connection is closed before one byte is
+ * read or written). The client runs as uid/gid 65534 (nobody) through util-linux's setpriv; the same
  * client as root is the positive control. Needs root (CI runs as root, so there it must run).
  */
 class AgentSocketUidTest {
