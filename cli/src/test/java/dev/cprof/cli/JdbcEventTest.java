@@ -137,10 +137,13 @@ class JdbcEventTest {
             String rootB = ":" + b.pid() + " " + service + ";";
             List<String> linesA = lines.stream().filter(l -> l.contains(rootA)).toList();
             List<String> linesB = lines.stream().filter(l -> l.contains(rootB)).toList();
-            double shareA = 100.0 * AttachCommandTest.sum(linesA, REPORT) / AttachCommandTest.sum(linesA, null);
-            double shareB = 100.0 * AttachCommandTest.sum(linesB, REPORT) / AttachCommandTest.sum(linesB, null);
             assertTrue(AttachCommandTest.sum(linesA, LOOKUP) > 0 && AttachCommandTest.sum(linesB, LOOKUP) > 0, String.join("\n", lines));
-            assertTrue(shareB > shareA + 10, "the slower instance's report share " + shareB + " % vs " + shareA + " %");
+            // report waits 18 ms instead of 6 on B, lookup 2 ms on both: report/lookup is 3 times A's on a
+            // quiet machine; a loaded one stretches every wait, so only "clearly larger" is asked
+            double ratioA = (double) AttachCommandTest.sum(linesA, REPORT) / AttachCommandTest.sum(linesA, LOOKUP);
+            double ratioB = (double) AttachCommandTest.sum(linesB, REPORT) / AttachCommandTest.sum(linesB, LOOKUP);
+            System.out.printf("report/lookup time: %.2f on the normal instance, %.2f on the slow one%n", ratioA, ratioB);
+            assertTrue(ratioB > 1.25 * ratioA, "report/lookup time on the slower instance " + ratioB + " vs " + ratioA);
         }
     }
 
