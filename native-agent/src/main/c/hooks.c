@@ -16,6 +16,7 @@
 #include <dlfcn.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
@@ -39,6 +40,16 @@ static int natives_registered;
 static int cap_state;               /* 0 unknown, 1 can retransform, -1 cannot */
 static jclass instrumenter;         /* global ref */
 static int started;                 /* a session's hooks are in */
+static char last_problem[512];      /* why this session has no jdbc events ("" = none) */
+
+/* A reason the session gets no jdbc events: logged, and kept for the client (hooks_problem). */
+__attribute__((format(printf, 1, 2))) static void problem(const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(last_problem, sizeof last_problem, fmt, ap);
+    va_end(ap);
+    cprof_log("%s", last_problem);
+}
 
 static void JNICALL record0(JNIEnv *jni, jclass cls, jint event, jstring label, jlong weight) {
     (void)cls;
@@ -122,23 +133,23 @@ static int prepare(JNIEnv *jni) {
         cap_state = (*jvmti)->AddCapabilities(jvmti, &c) == JVMTI_ERROR_NONE ? 1 : -1;
     }
     if (cap_state < 0) {
-        cprof_log("jdbc: this JVM does not allow retransforming classes; no jdbc events (the other events go on)");
+        problem("jdbc: this JVM does not allow retransforming classes; no jdbc events (the other events go on)");
         return -1;
     }
     if (!jar_added) {
         char path[4096];
         uid_t owner = 0;
         if (jar_path(path, sizeof path, &owner) != 0) {
-            cprof_log("jdbc: cannot tell where the agent library is, so not where its hooks jar is");
+            problem("jdbc: cannot tell where the agent library is, so not where its hooks jar is");
             return -1;
         }
         if (!jar_trusted(path, owner)) {
-            cprof_log("jdbc: no hooks jar of the library's owner at %s (missing, a link, or writable by others): no jdbc events", path);
+            problem("jdbc: no hooks jar of the library's owner at %s (missing, a link, or writable by others): no jdbc events", path);
             return -1;
         }
         jvmtiError err = (*jvmti)->AddToBootstrapClassLoaderSearch(jvmti, path);
         if (err != JVMTI_ERROR_NONE) {
-            cprof_log("jdbc: cannot add %s to the bootstrap class path: JVMTI error %d", path, err);
+            problem("jdbc: cannot add %s to the bootstrap class path: JVMTI error %d", path, err);
             return -1;
         }
         jar_added = 1;
@@ -147,7 +158,7 @@ static int prepare(JNIEnv *jni) {
         jclass c = (*jni)->FindClass(jni, INSTRUMENTER_CLASS);
         if (c == NULL || clear_exception(jni, "loading " INSTRUMENTER_CLASS) != 0) {
             (*jni)->ExceptionClear(jni);
-            cprof_log("jdbc: the hooks jar beside the agent library is missing or unreadable");
+            problem("jdbc: the hooks jar beside the agent library is missing or unreadable");
             return -1;
         }
         instrumenter = (*jni)->NewGlobalRef(jni, c);
@@ -271,13 +282,18 @@ static void run(hooks_job *job) {
     if (atomic_load(&g_vm_dead)) return;
     pthread_t t;
     if (pthread_create(&t, NULL, hooks_main, job) != 0) {
-        cprof_log("jdbc: cannot start the hooks thread");
+        problem("jdbc: cannot start the hooks thread");
         return;
     }
     pthread_join(t, NULL);
 }
 
+const char *hooks_problem(void) {
+    return last_problem[0] != '\0' ? last_problem : NULL;
+}
+
 void hooks_session_start(const cprof_options *o) {
+    last_problem[0] = '\0';
     if (!(o->events & EV_BIT(EV_JDBC))) return;
     hooks_job job = {1, (long long)o->jdbc_threshold_ns};
     run(&job);

@@ -11,6 +11,7 @@
 
 void hooks_session_start(const cprof_options *o); /* never fails the session: problems are logged */
 void hooks_session_stop(void);                    /* the original class bytes back; idempotent */
+const char *hooks_problem(void);                  /* why the last session start has no jdbc events, or NULL */
 /* The ClassFileLoadHook callback (set by jvmti_events.c with the agent's other callbacks). */
 void JNICALL hooks_class_file_load(jvmtiEnv *jvmti, JNIEnv *jni, jclass redefined, jobject loader, const char *name,
                                    jobject domain, jint len, const unsigned char *data, jint *new_len,

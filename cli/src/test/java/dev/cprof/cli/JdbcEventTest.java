@@ -231,6 +231,31 @@ class JdbcEventTest {
         return read(state);
     }
 
+    /**
+     * A JVM where the hooks cannot be put in (here: their jar is missing beside the library) says
+     * so on cprof's stderr, and its other events are profiled as asked.
+     */
+    @org.junit.jupiter.api.Test
+    void withoutItsHooksJarJdbcIsAWarningAndCpuGoesOn() throws Exception {
+        Path library = dev.cprof.agent.AgentLibrary.path();
+        String name = library.getFileName().toString();
+        Path jar = library.resolveSibling(name.substring(0, name.length() - 3) + ".jar");
+        Path state = dir.resolve("state");
+        String h2 = Path.of(org.h2.Driver.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+        List<String> cmd = List.of(TargetProcess.java(), "-Xmx128m", "-XX:+UseSerialGC",
+                "-cp", TargetProcess.testClasses() + File.pathSeparator + h2, JdbcApp.class.getName(), state.toString());
+        try (TargetProcess jvm = TargetProcess.start(cmd)) {
+            Files.delete(jar);
+            Path out = dir.resolve("cpu.collapsed");
+            Cli.Result r = Cli.run("attach", "--pid", Long.toString(jvm.pid()), "-e", "cpu,jdbc", "-d", "2s", "-o", out.toString());
+            assertEquals(0, r.code(), r.err());
+            assertTrue(r.err().contains("cprof: pid " + jvm.pid() + ": jdbc: no hooks jar"), r.err());
+            assertTrue(Files.readString(out).contains("JdbcApp"), "cpu samples of the application");
+        } finally {
+            dev.cprof.agent.AgentLibrary.extractHooks(library);
+        }
+    }
+
     /** loops, hookCalls, reportNs, lookupNs, metaspace, threads as JdbcApp wrote them last. */
     private static long[] read(Path state) {
         try {
