@@ -7,7 +7,9 @@ import dev.cprof.profile.SafeText;
 import dev.cprof.profile.Views;
 import dev.cprof.profile.WriteOptions;
 import dev.cprof.session.ExitCodes;
+import dev.cprof.session.InstanceShare;
 import dev.cprof.session.InstanceSource;
+import dev.cprof.session.InstanceSubset;
 import dev.cprof.session.InstanceSources;
 import dev.cprof.session.LongSession;
 import dev.cprof.session.PidSource;
@@ -70,6 +72,9 @@ final class AttachCommand implements Callable<Integer> {
     ProfilingOptions profiling;
 
     @Mixin
+    SubsetOptions subset;
+
+    @Mixin
     OutputOptions output;
 
     @Mixin
@@ -109,7 +114,8 @@ final class AttachCommand implements Callable<Integer> {
         if (target.pids != null) {
             target.pids = PidSource.checked(target.pids); // once each, and only real pids (else exit 2)
         }
-        InstanceSources.Chosen chosen = InstanceSources.choose(target.pids, target.service, zk.hasZk() ? zk : null,
+        InstanceShare share = subset.share();
+        InstanceSources.Chosen chosen = InstanceSources.choose(target.pids, target.service, share, zk.hasZk() ? zk : null,
                 durationNanos / 1_000_000, quiet || json ? null : err);
         InstanceSource source = chosen.source();
         String sessionId = chosen.sessionId();
@@ -123,6 +129,10 @@ final class AttachCommand implements Callable<Integer> {
             intervals = new LongSession(longDir, fileName(), longSession.keepHtml, this::view, title, quiet || json ? null : err);
             intervals.metadata().put("session", sessionId);
             intervals.metadata().put("command", "cprof attach " + source.describe() + " --continuous");
+            if (share != null) {
+                intervals.metadata().put("instances_seed", Long.toString(share.seed()));
+                intervals.profiledOf(() -> source.subset().summary()); // grows with joiners: read as each interval is written
+            }
             merger.rotateEvery(longSession.rotateNanos(), intervals::submit);
             if (export.enabled()) {
                 boolean verbose = !quiet && !json;
@@ -134,6 +144,11 @@ final class AttachCommand implements Callable<Integer> {
             Profile profile = r.profile();
             profile.metadata().put("session", sessionId);
             profile.metadata().put("command", "cprof attach " + source.describe());
+            if (share != null) {
+                // the page prints no metadata: the title says it (below); the files keep it here
+                profile.metadata().put("instances", source.subset().summary());
+                profile.metadata().put("instances_seed", Long.toString(share.seed()));
+            }
             if (!r.anyAttached() && r.found() == 0 && source.nothingFound() != null) {
                 throw new CliException(ExitCodes.NOTHING_FOUND, source.nothingFound());
             }
@@ -143,14 +158,15 @@ final class AttachCommand implements Callable<Integer> {
                 intervalsWritten = intervals.written().size();
             } else if (r.anyAttached()) {
                 Profile written = view(profile);
-                output.write(spec, written, WriteOptions.defaults().withTitle(title));
+                String shown = share == null ? title : title + " · " + source.subset().summary();
+                output.write(spec, written, WriteOptions.defaults().withTitle(shown));
                 if (export.enabled()) {
                     // after the file: a failed export loses nothing and leaves the exit code alone
                     export.send(written, output.toStdout() ? "the profile" : output.output(), err, !quiet && !json);
                 }
             }
             int exit = !r.anyAttached() ? ExitCodes.FAILED : r.failures().isEmpty() ? ExitCodes.OK : ExitCodes.PARTIAL;
-            report(err, r);
+            report(err, r, source.subset());
             return exit;
         }
     }
@@ -179,7 +195,8 @@ final class AttachCommand implements Callable<Integer> {
     }
 
 
-    private void report(PrintWriter err, ProfilingSession.Result r) {
+    /** {@code part}: with --instances, the instances chosen of those seen; else null. */
+    private void report(PrintWriter err, ProfilingSession.Result r, InstanceSubset part) {
         Profile profile = r.profile();
         boolean written = r.anyAttached();
         if (!quiet && !json) {
@@ -188,7 +205,11 @@ final class AttachCommand implements Callable<Integer> {
             }
             if (written) {
                 StringBuilder sb = new StringBuilder("cprof: ");
-                sb.append(r.streams().size()).append(r.streams().size() == 1 ? " instance, " : " instances, ");
+                if (part != null) {
+                    sb.append(part.summary()).append(", ");
+                } else {
+                    sb.append(r.streams().size()).append(r.streams().size() == 1 ? " instance, " : " instances, ");
+                }
                 if (intervalsWritten >= 0) {
                     long n = 0;
                     for (SessionMerger.Stream s : r.streams()) {
@@ -214,6 +235,10 @@ final class AttachCommand implements Callable<Integer> {
         if (json) {
             Map<String, Object> summary = new LinkedHashMap<>();
             summary.put("instances", r.streams().size());
+            if (part != null) { // --instances: chosen and admitted, of every instance seen
+                summary.put("instances_profiled", part.profiled());
+                summary.put("instances_seen", part.seen());
+            }
             if (intervalsWritten >= 0) {
                 summary.put("intervals", intervalsWritten); // "samples" below: the last interval's
             }

@@ -65,6 +65,9 @@ final class TopCommand implements Callable<Integer> {
     ProfilingOptions profiling;
 
     @Mixin
+    SubsetOptions subset;
+
+    @Mixin
     ZkOptions zk;
 
     @Option(names = {"-b", "--batch"}, description = "Print plain tables even on a terminal (like top -b).")
@@ -92,7 +95,7 @@ final class TopCommand implements Callable<Integer> {
         boolean screen = !batch && Main.of(spec).stdout() == System.out && interactive();
         PrintWriter err = spec.commandLine().getErr();
         PrintWriter log = screen ? null : err; // on the full screen, messages wait until the terminal is restored
-        InstanceSources.Chosen chosen = InstanceSources.choose(target.pids, target.service, zk.hasZk() ? zk : null,
+        InstanceSources.Chosen chosen = InstanceSources.choose(target.pids, target.service, subset.share(), zk.hasZk() ? zk : null,
                 durationNanos / 1_000_000, log);
         InstanceSource source = chosen.source();
         StartRequest request = profiling.startRequest(chosen.sessionId());
@@ -111,6 +114,9 @@ final class TopCommand implements Callable<Integer> {
         // a live view: instances that end early are seen on the screen, not reported as partial
         for (String f : r.errors()) {
             err.println("cprof: " + SafeText.escape(f));
+        }
+        if (source.subset() != null) {
+            err.println("cprof: " + source.subset().summary() + " (--instances " + source.subset().share().describe() + ")");
         }
         err.flush();
         if (!r.anyAttached()) {

@@ -128,6 +128,7 @@ class FleetNetnsTest {
             for (int k = 0; k < 2; k++) {
                 TargetProcess jvm = TargetProcess.start(List.of("ip", "netns", "exec", NS[i], TargetProcess.java(),
                         "-Xmx64m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Dcprof.service=" + service,
+                        "-Dcprof.label.zone=z" + k, // a zone across the hosts, for --spread-by
                         "-cp", Checkouts.mainClasses(), CheckoutService.class.getName(), "--rate", "300", "--warmup-ms", "0"));
                 jvms.add(jvm);
                 pids.add(jvm.pid()); // ip netns exec execs the command: same pid
@@ -261,6 +262,50 @@ class FleetNetnsTest {
                 FleetHarness.sh("ip", "netns", "exec", NS[1], "ip", "link", "set", NS_IF[1], "up");
             }
             session.get(60, TimeUnit.SECONDS);
+        }
+    }
+
+    /**
+     * --instances 2 of the four: one instance of each host (hosts take turns); with
+     * --spread-by zone, one of each zone. The summary says how many of how many.
+     */
+    @Test
+    @Order(3)
+    void halfTheFleetIsOneInstancePerHostAndWithSpreadByOnePerZone() throws Exception {
+        fleet();
+        FleetView fleet = new FleetView(zk);
+        awaitTrue(30_000, "four instances registered", () -> instances(fleet, service).size() == 4);
+        Map<Long, String> zoneOf = new java.util.HashMap<>();
+        for (InstanceRecord r : instances(fleet, service)) {
+            zoneOf.put(r.pid(), r.labels().get("zone"));
+        }
+        assertEquals(Set.of("z0", "z1"), new TreeSet<>(zoneOf.values()), "the zone label is registered: " + zoneOf);
+        for (long seed = 1; seed <= 2; seed++) {
+            for (boolean byZone : List.of(false, true)) {
+                Path out = dir.resolve("part-" + seed + "-" + byZone + ".collapsed");
+                List<String> args = new ArrayList<>(List.of("attach", "--service", service, "--zk", server.getConnectString(),
+                        "--token-file", token.toString(), "-d", "8s", FleetHarness.FLUSH, "--per-instance", "-o", out.toString(),
+                        "--instances", "2", "--instances-seed", Long.toString(seed)));
+                if (byZone) {
+                    args.addAll(List.of("--spread-by", "zone"));
+                }
+                Cli.Result r = Cli.run(args.toArray(String[]::new));
+                assertEquals(0, r.code(), r.err() + peerLogs());
+                assertTrue(r.err().contains("cprof: profiled 2 of 4 instances, "), r.err());
+                Set<String> hosts = new TreeSet<>();
+                Set<String> zones = new TreeSet<>();
+                for (String label : FleetHarness.samplesByRoot(out).keySet()) {
+                    String key = label.substring(0, label.indexOf(' '));
+                    hosts.add(key.substring(0, key.indexOf(':')));
+                    zones.add(zoneOf.get(Long.parseLong(key.substring(key.indexOf(':') + 1))));
+                }
+                String what = (byZone ? "--spread-by zone" : "hosts") + ", seed " + seed + ": " + hosts + " " + zones;
+                if (byZone) {
+                    assertEquals(Set.of("z0", "z1"), zones, what);
+                } else {
+                    assertEquals(Set.of("nshost0", "nshost1"), hosts, what);
+                }
+            }
         }
     }
 

@@ -44,6 +44,10 @@ public final class FleetSource implements InstanceSource {
     private final long plannedMs;
     private final PrintWriter log;
     private final FleetView fleet;
+    /** --instances: which instances to profile; null for all. */
+    private final InstanceSubset subset;
+    /** With a subset: the instances present at the start, until the choice among them is made; the lock of both. */
+    private final Map<String, InstanceRecord> atStart = new java.util.HashMap<>();
     /** A JVM still starting may refuse the agent: ask again this many times, a second apart. */
     private static final int ATTACH_RETRIES = 2;
     private static final long RETRY_MS = 1_000;
@@ -67,9 +71,15 @@ public final class FleetSource implements InstanceSource {
     private StartRequest request;
     private SessionMerger merger;
     private volatile boolean stopping;
+    /** --instances: the choice among the instances present at the start is made (guarded by atStart). */
+    private boolean started;
+    /** --instances: the choice in case the cache never says it has started (guarded by atStart). */
+    private java.util.concurrent.ScheduledFuture<?> startFallback;
 
     /** {@code log} gets one line per joining or leaving instance; null for none. */
-    FleetSource(CuratorFramework zk, String zkConnect, String service, PeerSecurity security, long plannedMs, PrintWriter log) {
+    FleetSource(CuratorFramework zk, String zkConnect, String service, InstanceShare share, PeerSecurity security, long plannedMs,
+            PrintWriter log) {
+        this.subset = share == null ? null : new InstanceSubset(share);
         this.zk = zk;
         this.zkConnect = zkConnect;
         this.service = ZkPaths.checkName(service);
@@ -105,7 +115,7 @@ public final class FleetSource implements InstanceSource {
                     return;
                 }
                 if (found.add(instance.key())) {
-                    attacher.execute(() -> attach(instance));
+                    offer(instance);
                 } else if (ended(instance.key())) {
                     // registered again (its peer restarted, or re-registered it after a ZooKeeper
                     // session loss) after its stream ended: profile it again, in a new stream
@@ -119,7 +129,76 @@ public final class FleetSource implements InstanceSource {
             public void removed(InstanceRecord instance) {
                 say("left: " + instance.key() + " (its samples so far are kept)");
             }
+
+            @Override
+            public void initialized() {
+                chooseAtStart();
+            }
         });
+        if (subset != null) {
+            // should the cache never report its start (it does, with or without the service), choose anyway
+            synchronized (atStart) {
+                if (!started) {
+                    startFallback = attacher.schedule(this::chooseAtStart, ZK_WAIT_MS, TimeUnit.MILLISECONDS);
+                }
+            }
+        }
+    }
+
+    /**
+     * A newly seen instance: attached, unless --instances leaves it out. Before the choice at the
+     * start it only waits (under the same lock as the choice, which may run on the attach thread).
+     */
+    private void offer(InstanceRecord instance) {
+        if (subset == null) {
+            attacher.execute(() -> attach(instance));
+            return;
+        }
+        synchronized (atStart) {
+            boolean admitted = subset.offer(candidate(instance));
+            if (!started) {
+                atStart.put(instance.key(), instance);
+            } else if (admitted) {
+                attacher.execute(() -> attach(instance)); // which says it joined
+            } else {
+                say("not profiled: " + instance.key() + " (--instances " + subset.share().describe() + ": " + subset.summary() + ")");
+            }
+        }
+    }
+
+    /** --instances: the instances present at the start are known; choose among them and attach the chosen. */
+    private void chooseAtStart() {
+        if (subset == null) {
+            return;
+        }
+        synchronized (atStart) {
+            if (started || stopping) {
+                return;
+            }
+            started = true;
+            cancelStartFallback();
+            List<InstanceSubset.Candidate> chosen = subset.ready();
+            say("--instances " + subset.share().describe() + ": " + subset.summary().replace("profiled", "profiling")
+                    + " present at the start; joiners at the same rate");
+            for (InstanceSubset.Candidate c : chosen) {
+                InstanceRecord r = atStart.get(c.key());
+                attacher.execute(() -> attach(r));
+            }
+            atStart.clear();
+        }
+    }
+
+    /** Under the atStart lock. A pending fallback would hold up the attach thread's shutdown at the end. */
+    private void cancelStartFallback() {
+        if (startFallback != null) {
+            startFallback.cancel(false);
+            startFallback = null;
+        }
+    }
+
+    private InstanceSubset.Candidate candidate(InstanceRecord r) {
+        String label = subset.share().spreadBy() == null ? "" : r.labels().getOrDefault(subset.share().spreadBy(), "");
+        return new InstanceSubset.Candidate(r.key(), r.host(), label);
     }
 
     /** True when the instance was attached and its latest stream has ended or failed. */
@@ -238,8 +317,16 @@ public final class FleetSource implements InstanceSource {
     }
 
     @Override
+    public InstanceSubset subset() {
+        return subset;
+    }
+
+    @Override
     public void stop(long waitMs) {
         stopping = true;
+        synchronized (atStart) {
+            cancelStartFallback();
+        }
         long deadline = System.currentTimeMillis() + waitMs;
         closeWatch();
         attacher.shutdown();
@@ -304,7 +391,7 @@ public final class FleetSource implements InstanceSource {
 
     @Override
     public String describe() {
-        return "--service " + service;
+        return "--service " + service + (subset == null ? "" : " --instances " + subset.share().describe());
     }
 
     private void closeWatch() {

@@ -43,8 +43,17 @@ public interface InstanceSource extends AutoCloseable {
         return false;
     }
 
-    /** What the session profiled, for the title and the metadata: "--pid [1, 2]", "--service checkout". */
+    /** What the session profiled, for the title and the metadata: "--pid [1, 2]", "--service checkout --instances 5%". */
     String describe();
+
+    /**
+     * With {@code --instances}: the instances chosen and admitted so far, of every one seen
+     * ({@link InstanceSubset#summary}: "profiled 50 of 1,000 instances"); null when the source
+     * profiles every instance it finds.
+     */
+    default InstanceSubset subset() {
+        return null;
+    }
 
     @Override
     default void close() {}

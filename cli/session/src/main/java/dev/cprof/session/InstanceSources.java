@@ -46,22 +46,41 @@ public final class InstanceSources {
      */
     public static Chosen choose(List<Long> pids, String service, Fleet fleet, long plannedMs, PrintWriter log)
             throws InterruptedException {
+        return choose(pids, service, null, fleet, plannedMs, log);
+    }
+
+    /**
+     * The same, profiling only {@code share} of the service's instances ({@code --instances}; null:
+     * all of them). A share with {@code pids} is a usage error: pids are named one by one.
+     */
+    public static Chosen choose(List<Long> pids, String service, InstanceShare share, Fleet fleet, long plannedMs,
+            PrintWriter log) throws InterruptedException {
         if (pids != null) {
+            if (share != null) {
+                throw new SessionException(ExitCodes.USAGE, "--instances applies to --service, not to --pid");
+            }
             return new Chosen(new PidSource(PidSource.checked(pids), log), UUID.randomUUID().toString(), null);
         }
         String name = checkService(service);
         if (fleet == null) {
-            return new Chosen(new LocalServiceSource(name, log), UUID.randomUUID().toString(), null);
+            return new Chosen(new LocalServiceSource(name, share, log), UUID.randomUUID().toString(), null);
         }
         PeerSecurity security = fleet.peerSecurity();
         CuratorFramework client = fleet.connectOrFail();
-        return new Chosen(fleet(client, fleet.connectString(), name, security, plannedMs, log), FleetSource.newSessionId(), client);
+        return new Chosen(fleet(client, fleet.connectString(), name, share, security, plannedMs, log), FleetSource.newSessionId(),
+                client);
     }
 
     /** Every instance of {@code service} across the fleet, through a client the caller holds (the demo's own ZooKeeper). */
     public static InstanceSource fleet(CuratorFramework client, String connectString, String service, PeerSecurity security,
             long plannedMs, PrintWriter log) {
-        return new FleetSource(client, connectString, service, security, plannedMs, log);
+        return fleet(client, connectString, service, null, security, plannedMs, log);
+    }
+
+    /** {@code share} of the instances of {@code service} across the fleet (null: all of them). */
+    public static InstanceSource fleet(CuratorFramework client, String connectString, String service, InstanceShare share,
+            PeerSecurity security, long plannedMs, PrintWriter log) {
+        return new FleetSource(client, connectString, service, share, security, plannedMs, log);
     }
 
     private static String checkService(String service) {

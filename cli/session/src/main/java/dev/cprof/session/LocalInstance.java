@@ -25,13 +25,21 @@ final class LocalInstance implements Runnable {
     private final PrintWriter log;
     private volatile LocalPython python;
     private volatile boolean stopping;
+    /** A JVM that joins a session may still be starting and refuse the agent: ask again this many times, a second apart. */
+    private static final long RETRY_MS = 1_000;
+    private final int attachRetries;
 
     LocalInstance(long pid, StartRequest request, SessionMerger merger) {
-        this(pid, request, merger, null);
+        this(pid, request, merger, null, 0);
     }
 
-    /** {@code log} gets the --python warnings and notices (null: none). */
-    LocalInstance(long pid, StartRequest request, SessionMerger merger, PrintWriter log) {
+    /**
+     * {@code log} gets the --python warnings and notices (null: none); {@code attachRetries}: how
+     * often a refused attach is asked again (a joiner, seen as soon as its JVM starts: as the
+     * peer does for a fleet's joiners).
+     */
+    LocalInstance(long pid, StartRequest request, SessionMerger merger, PrintWriter log, int attachRetries) {
+        this.attachRetries = attachRetries;
         this.log = log;
         this.pid = pid;
         this.request = request;
@@ -57,7 +65,7 @@ final class LocalInstance implements Runnable {
     public void run() {
         try {
             Attacher.check(pid); // the target's problems (another user's JVM) before ours (no cache dir)
-            new Attacher(AgentLibrary.path()).attach(pid, "");
+            attach();
             if (stopping) {
                 error = "the session ended while attaching"; // Ctrl-C during the attach: start nothing
                 return;
@@ -101,6 +109,20 @@ final class LocalInstance implements Runnable {
         } finally {
             stopPython();
             closeQuietly();
+        }
+    }
+
+    private void attach() throws IOException, InterruptedException {
+        for (int attempt = 0; ; attempt++) {
+            try {
+                new Attacher(AgentLibrary.path()).attach(pid, "");
+                return;
+            } catch (dev.cprof.agent.AttachException e) {
+                if (attempt >= attachRetries || stopping || !new dev.cprof.agent.JvmProcess(pid).alive()) {
+                    throw e;
+                }
+                Thread.sleep(RETRY_MS);
+            }
         }
     }
 

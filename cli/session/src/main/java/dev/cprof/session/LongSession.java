@@ -47,6 +47,8 @@ public final class LongSession implements AutoCloseable {
     private final List<Path> written = new ArrayList<>();
     private volatile String error;
     private volatile java.util.function.BiConsumer<Profile, Path> onWritten;
+    /** --instances: "profiled 5 of 100 instances" as of each write (joiners change it); null without. */
+    private volatile java.util.function.Supplier<String> profiledOf;
     private Instant intervalStart = Instant.now();
 
     /**
@@ -73,6 +75,14 @@ public final class LongSession implements AutoCloseable {
      */
     public void onWritten(java.util.function.BiConsumer<Profile, Path> hook) {
         this.onWritten = hook;
+    }
+
+    /**
+     * --instances: how many of how many instances are profiled, read when each interval is written:
+     * into its metadata ("instances") and latest.html's title (the page prints no metadata).
+     */
+    public void profiledOf(java.util.function.Supplier<String> text) {
+        this.profiledOf = text;
     }
 
     /** A full interval, from the merge thread: queued for writing. */
@@ -117,6 +127,11 @@ public final class LongSession implements AutoCloseable {
             p.metadata().putAll(metadata);
             p.metadata().put("interval_start", start.toString());
             p.metadata().put("interval_end", end.toString());
+            var part = profiledOf;
+            String profiled = part == null ? null : part.get();
+            if (profiled != null) {
+                p.metadata().put("instances", profiled);
+            }
             Path file = dir.resolve(name + "-" + STAMP.format(start) + ".cprof");
             for (int i = 2; Files.exists(file); i++) {
                 file = dir.resolve(name + "-" + STAMP.format(start) + "-" + i + ".cprof");
@@ -135,7 +150,7 @@ public final class LongSession implements AutoCloseable {
             }
             int n = retained();
             WriteOptions html = WriteOptions.defaults().withTitle(title + " · last " + n + (n == 1 ? " interval" : " intervals")
-                    + " to " + STAMP.format(end));
+                    + " to " + STAMP.format(end) + (profiled == null ? "" : " · " + profiled));
             AtomicFile.write(dir.resolve("latest.html"), o -> Format.HTML.write(merged, o, html));
             if (log != null) {
                 long samples = 0;

@@ -40,7 +40,7 @@ public final class PidSource implements InstanceSource {
     @Override
     public void start(StartRequest request, SessionMerger merger) {
         for (long pid : pids) {
-            LocalInstance instance = new LocalInstance(pid, request, merger, log);
+            LocalInstance instance = new LocalInstance(pid, request, merger, log, 0);
             instances.add(instance);
             instance.start();
         }
