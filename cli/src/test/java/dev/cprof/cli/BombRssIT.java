@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.github.luben.zstd.ZstdOutputStream;
 import dev.cprof.session.ExitCodes;
+import dev.cprof.testkit.Bombs;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -14,7 +15,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -107,20 +107,20 @@ class BombRssIT {
     @Test
     void gzipOf4GiBOfWellFormedPadding() throws Exception {
         // a well-formed message: one unknown field of 16 MB of zeros, 256 times (4 GiB)
-        writeGzipMembers(dir.resolve("padded.pb.gz"), tagAndLength(100, 16 * MB), 16 * MB, 256);
+        writeGzipMembers(dir.resolve("padded.pb.gz"), Bombs.tagAndLength(100, 16 * MB), 16 * MB, 256);
         assertRefused("padded.pb.gz", "larger than 256 MB uncompressed");
     }
 
     @Test
     void cprofDeclaring900MB() throws Exception {
-        Files.write(dir.resolve("declared.cprof"), zstdZeros(900 * MB, true, new byte[0]));
+        Files.write(dir.resolve("declared.cprof"), Bombs.zstdZeros(900 * MB, true, new byte[0]));
         assertRefused("declared.cprof", "compressed data asking for a window of over 16 MB");
-        Files.write(dir.resolve("zeros.cprof"), zstdZeros(900 * MB, false, new byte[0]));
+        Files.write(dir.resolve("zeros.cprof"), Bombs.zstdZeros(900 * MB, false, new byte[0]));
         assertRefused("zeros.cprof", "not a .cprof profile");
         ByteArrayOutputStream head = new ByteArrayOutputStream();
         head.writeBytes(new byte[] {0x08, 0x01}); // format version 1, then an unknown field 15 of the rest
-        head.writeBytes(tagAndLength(15, 900 * MB - 8));
-        Files.write(dir.resolve("padded.cprof"), zstdZeros(900 * MB, false, head.toByteArray()));
+        head.writeBytes(Bombs.tagAndLength(15, 900 * MB - 8));
+        Files.write(dir.resolve("padded.cprof"), Bombs.zstdZeros(900 * MB, false, head.toByteArray()));
         assertRefused("padded.cprof", "larger than 256 MB uncompressed");
     }
 
@@ -176,67 +176,11 @@ class BombRssIT {
     }
 
     private static void writeGzipMembers(Path f, byte[] head, long zeros, int copies) throws IOException {
-        ByteArrayOutputStream member = new ByteArrayOutputStream();
-        try (GZIPOutputStream z = new GZIPOutputStream(member, 1 << 16)) {
-            z.write(head);
-            byte[] chunk = new byte[1 << 16];
-            for (long left = zeros; left > 0; left -= chunk.length) {
-                z.write(chunk, 0, (int) Math.min(left, chunk.length));
-            }
-        }
+        byte[] member = Bombs.gzipMember(head, Math.toIntExact(zeros));
         try (OutputStream out = Files.newOutputStream(f)) {
             for (int i = 0; i < copies; i++) {
-                member.writeTo(out);
+                out.write(member);
             }
         }
-    }
-
-    private static byte[] tagAndLength(int field, long length) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        varint(out, ((long) field << 3) | 2);
-        varint(out, length);
-        return out.toByteArray();
-    }
-
-    private static void varint(ByteArrayOutputStream out, long v) {
-        while ((v & ~0x7fL) != 0) {
-            out.write((int) (v & 0x7f) | 0x80);
-            v >>>= 7;
-        }
-        out.write((int) v);
-    }
-
-    /**
-     * One zstd frame: its header declares {@code size} bytes, then {@code prefix} as a raw block and
-     * zeros as RLE blocks (4 bytes per 128 KB). {@code singleSegment}: the header asks for a window
-     * as large as the content, like the issue's 32 KB file; otherwise a 1 MB window.
-     */
-    static byte[] zstdZeros(long size, boolean singleSegment, byte[] prefix) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        out.writeBytes(new byte[] {0x28, (byte) 0xb5, 0x2f, (byte) 0xfd});
-        int sizeBytes = singleSegment ? 4 : 8;
-        out.writeBytes(singleSegment ? new byte[] {(byte) 0xa0} : new byte[] {(byte) 0xc0, 10 << 3});
-        for (int i = 0; i < sizeBytes; i++) {
-            out.write((int) (size >>> (8 * i)));
-        }
-        long left = size - prefix.length;
-        if (prefix.length > 0) {
-            block(out, 0, prefix.length, left == 0);
-            out.writeBytes(prefix);
-        }
-        while (left > 0) {
-            int n = (int) Math.min(left, 128 << 10);
-            left -= n;
-            block(out, 1, n, left == 0);
-            out.write(0);
-        }
-        return out.toByteArray();
-    }
-
-    private static void block(ByteArrayOutputStream out, int type, int size, boolean last) {
-        int h = (size << 3) | (type << 1) | (last ? 1 : 0);
-        out.write(h);
-        out.write(h >>> 8);
-        out.write(h >>> 16);
     }
 }

@@ -3,17 +3,11 @@ package dev.cprof.cli;
 import static dev.cprof.cli.FleetHarness.awaitTrue;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.cprof.discovery.peer.Peer;
-import dev.cprof.discovery.registry.FleetView;
 import dev.cprof.discovery.registry.SessionNode;
-import dev.cprof.discovery.registry.ZkClients;
-import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.apache.curator.framework.CuratorFramework;
-import org.apache.curator.test.InstanceSpec;
-import org.apache.curator.test.TestingServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -33,15 +27,12 @@ class FleetCliKillTest {
         FleetHarness.require("the CLI kill test", false);
         String service = Checkouts.uniqueService("clikill");
         Path log = dir.resolve("cli.log");
-        try (TestingServer server = new TestingServer(new InstanceSpec(null, -1, -1, -1, true, -1, 250, -1), true);
-             CuratorFramework peerZk = ZkClients.start(server.getConnectString(), null, 3000);
-             CuratorFramework zk = ZkClients.start(server.getConnectString(), null, 3000);
-             Peer peer = Peer.start(Peer.Config.defaults(peerZk).withHost("kill-host").withListen(new InetSocketAddress("127.0.0.1", 0)));
+        try (LocalFleet fleet = LocalFleet.start("kill-host");
              TargetProcess a = Checkouts.start(service); TargetProcess b = Checkouts.start(service)) {
-            FleetView fleet = new FleetView(zk);
-            awaitTrue(15_000, "two instances registered", () -> FleetPeerFaultTest.instances(fleet, service).size() == 2);
+            CuratorFramework zk = fleet.zk();
+            awaitTrue(15_000, "two instances registered", () -> fleet.instances(service).size() == 2);
 
-            Process cli = FleetHarness.cprof(List.of(), log, "attach", "--service", service, "--zk", server.getConnectString(),
+            Process cli = FleetHarness.cprof(List.of(), log, "attach", "--service", service, "--zk", fleet.connectString(),
                     "-d", "120s", "-o", dir.resolve("never.collapsed").toString());
             try {
                 awaitTrue(30_000, "both JVMs sampling", () -> FleetHarness.samplerThreads(a.pid()) > 0

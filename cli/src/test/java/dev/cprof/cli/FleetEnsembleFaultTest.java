@@ -50,7 +50,7 @@ class FleetEnsembleFaultTest {
                  Peer peer = Peer.start(Peer.Config.defaults(peerZk).withHost(HOST).withListen(new InetSocketAddress("127.0.0.1", 0)));
                  TargetProcess a = Checkouts.start(service); TargetProcess b = Checkouts.start(service)) {
                 FleetView fleet = new FleetView(zk);
-                awaitTrue(20_000, "two instances registered", () -> FleetPeerFaultTest.instances(fleet, service).size() == 2);
+                awaitTrue(20_000, "two instances registered", () -> FleetHarness.instances(fleet, service).size() == 2);
 
                 CompletableFuture<Cli.Result> session = CompletableFuture.supplyAsync(() -> Cli.run("attach", "--service",
                         service, "--zk", cluster.getConnectString(), "-d", "10s", "--per-instance", "-o", out.toString(), "--json"));
@@ -81,7 +81,7 @@ class FleetEnsembleFaultTest {
                     assertTrue(row.get("error").isNull() && row.get("samples").asLong() > 0, row.toString());
                 }
                 // the instances are still registered after the election (ephemeral nodes kept or re-created)
-                awaitTrue(15_000, "registrations survive", () -> FleetPeerFaultTest.instances(fleet, service).size() == 2);
+                awaitTrue(15_000, "registrations survive", () -> FleetHarness.instances(fleet, service).size() == 2);
                 System.out.println("RELIABILITY: zk-leader-loss faults=1 (leader of a 3-node ensemble killed mid-session, 10 s session)"
                         + " instances=2 exit=" + r.code() + " samples=" + byInstance.values() + " new_leader_after_ms=" + electedMs
                         + " losses=0");

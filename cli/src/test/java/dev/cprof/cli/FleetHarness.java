@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.cprof.agent.Attacher;
+import dev.cprof.discovery.registry.FleetView;
+import dev.cprof.discovery.registry.InstanceRecord;
 import dev.cprof.testkit.AgentThreads;
 import java.io.File;
 import java.io.IOException;
@@ -179,6 +181,15 @@ final class FleetHarness {
             return new String(in.readAllBytes(), StandardCharsets.US_ASCII).contains("Mode: leader");
         } catch (IOException e) {
             return false;
+        }
+    }
+
+    /** The instances of {@code service} registered now (none while ZooKeeper does not answer). */
+    static List<InstanceRecord> instances(FleetView fleet, String service) {
+        try {
+            return fleet.instances(service);
+        } catch (Exception e) {
+            return List.of();
         }
     }
 

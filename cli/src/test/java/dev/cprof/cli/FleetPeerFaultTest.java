@@ -7,13 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.cprof.cli.demo.CheckoutService;
-import dev.cprof.discovery.peer.Peer;
-import dev.cprof.discovery.registry.FleetView;
 import dev.cprof.discovery.registry.InstanceRecord;
-import dev.cprof.discovery.registry.ZkClients;
 import dev.cprof.session.ExitCodes;
+import dev.cprof.testkit.TestZk;
 import java.io.File;
-import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -21,9 +18,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.apache.curator.framework.CuratorFramework;
-import org.apache.curator.test.InstanceSpec;
-import org.apache.curator.test.TestingServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -57,28 +51,21 @@ class FleetPeerFaultTest {
     void aPeerKilledMidSessionKeepsItsDataAndTheOtherPeerCompletesExit3() throws Exception {
         FleetHarness.require("the peer fault test", false);
         String service = Checkouts.uniqueService("peerkill");
-        Path survivorRules = Files.writeString(dir.resolve("survivor.rules"), "FleetPeerFaultTest\\$Survivor$ = " + service + "\n");
-        Path doomedRules = Files.writeString(dir.resolve("doomed.rules"), "FleetPeerFaultTest\\$Doomed$ = " + service + "\n");
         Path peerLog = dir.resolve("doomed-peer.log");
         Path out = dir.resolve("peerkill.collapsed");
-        try (TestingServer server = new TestingServer(new InstanceSpec(null, -1, -1, -1, true, -1, 250, -1), true);
-             CuratorFramework peerZk = ZkClients.start(server.getConnectString(), null, 3000);
-             CuratorFramework zk = ZkClients.start(server.getConnectString(), null, 3000);
-             Peer survivorPeer = Peer.start(Peer.Config.defaults(peerZk).withHost("survivor-host")
-                     .withListen(new InetSocketAddress("127.0.0.1", 0)).withRulesFile(survivorRules))) {
-            Process doomedPeer = FleetHarness.cprof(List.of(), peerLog, "peer", "--zk", server.getConnectString(),
-                    "--listen", "127.0.0.1:0", "--host", "doomed-host", "--rules", doomedRules.toString());
+        try (LocalFleet fleet = LocalFleet.start("survivor-host", TestZk.TICK_MS, rules("survivor", Survivor.class, service))) {
+            String zk = fleet.connectString();
+            Process doomedPeer = FleetHarness.cprof(List.of(), peerLog, doomedPeerArgs(zk, service));
             try (TargetProcess survivor = start(Survivor.class); TargetProcess doomed = start(Doomed.class)) {
                 FleetHarness.awaitLog(doomedPeer, peerLog, "listening on", 30_000);
-                FleetView fleet = new FleetView(zk);
                 awaitTrue(15_000, "one instance per peer", () -> {
-                    List<InstanceRecord> all = instances(fleet, service);
+                    List<InstanceRecord> all = fleet.instances(service);
                     return all.size() == 2 && all.stream().anyMatch(r -> r.host().equals("doomed-host") && r.pid() == doomed.pid())
                             && all.stream().anyMatch(r -> r.host().equals("survivor-host") && r.pid() == survivor.pid());
                 });
 
                 CompletableFuture<Cli.Result> session = CompletableFuture.supplyAsync(() -> Cli.run("attach", "--service",
-                        service, "--zk", server.getConnectString(), "-d", "6s", FleetHarness.FLUSH, "--per-instance", "-o", out.toString(),
+                        service, "--zk", zk, "-d", "6s", FleetHarness.FLUSH, "--per-instance", "-o", out.toString(),
                         "--json"));
                 awaitTrue(15_000, "both JVMs sampling", () -> FleetHarness.samplerThreads(survivor.pid()) > 0
                         && FleetHarness.samplerThreads(doomed.pid()) > 0);
@@ -133,26 +120,19 @@ class FleetPeerFaultTest {
         int cycles = soak ? 6 : 1;
         int seconds = soak ? 150 : 18;
         String service = Checkouts.uniqueService("peerrestart");
-        Path survivorRules = Files.writeString(dir.resolve("survivor.rules"), "FleetPeerFaultTest\\$Survivor$ = " + service + "\n");
-        Path doomedRules = Files.writeString(dir.resolve("doomed.rules"), "FleetPeerFaultTest\\$Doomed$ = " + service + "\n");
         Path out = dir.resolve("restart.collapsed");
         List<Process> doomedPeers = new ArrayList<>();
-        try (TestingServer server = new TestingServer(new InstanceSpec(null, -1, -1, -1, true, -1, 250, -1), true);
-             CuratorFramework peerZk = ZkClients.start(server.getConnectString(), null, 3000);
-             CuratorFramework zk = ZkClients.start(server.getConnectString(), null, 3000);
-             Peer survivorPeer = Peer.start(Peer.Config.defaults(peerZk).withHost("survivor-host")
-                     .withListen(new InetSocketAddress("127.0.0.1", 0)).withRulesFile(survivorRules));
+        try (LocalFleet fleet = LocalFleet.start("survivor-host", TestZk.TICK_MS, rules("survivor", Survivor.class, service));
              TargetProcess survivor = start(Survivor.class); TargetProcess doomed = start(Doomed.class)) {
-            String[] peerArgs = {"peer", "--zk", server.getConnectString(), "--listen", "127.0.0.1:0", "--host", "doomed-host",
-                    "--rules", doomedRules.toString()};
+            String zk = fleet.connectString();
+            String[] peerArgs = doomedPeerArgs(zk, service);
             Path firstLog = dir.resolve("doomed-peer-0.log");
             doomedPeers.add(FleetHarness.cprof(List.of(), firstLog, peerArgs));
             FleetHarness.awaitLog(doomedPeers.get(0), firstLog, "listening on", 30_000);
-            FleetView fleet = new FleetView(zk);
-            awaitTrue(15_000, "one instance per peer", () -> instances(fleet, service).size() == 2);
+            awaitTrue(15_000, "one instance per peer", () -> fleet.instances(service).size() == 2);
 
             CompletableFuture<Cli.Result> session = CompletableFuture.supplyAsync(() -> Cli.run("attach", "--service",
-                    service, "--zk", server.getConnectString(), "-d", seconds + "s", FleetHarness.FLUSH, "--per-instance", "-o",
+                    service, "--zk", zk, "-d", seconds + "s", FleetHarness.FLUSH, "--per-instance", "-o",
                     out.toString(), "--json"));
             long sessionStart = System.currentTimeMillis();
             awaitTrue(15_000, "both JVMs sampling", () -> FleetHarness.samplerThreads(survivor.pid()) > 0
@@ -220,11 +200,14 @@ class FleetPeerFaultTest {
                 "--rate", "300", "--warmup-ms", "0"));
     }
 
-    static List<InstanceRecord> instances(FleetView fleet, String service) {
-        try {
-            return fleet.instances(service);
-        } catch (Exception e) {
-            return List.of();
-        }
+    /** A naming rules file: {@code main}'s JVMs are {@code service}. */
+    private Path rules(String name, Class<?> main, String service) throws Exception {
+        return Files.writeString(dir.resolve(name + ".rules"), "FleetPeerFaultTest\\$" + main.getSimpleName() + "$ = " + service + "\n");
+    }
+
+    /** {@code cprof peer} for doomed-host, naming only the Doomed JVM: a process, so that it can be killed. */
+    private String[] doomedPeerArgs(String zk, String service) throws Exception {
+        return new String[] {"peer", "--zk", zk, "--listen", "127.0.0.1:0", "--host", "doomed-host",
+                "--rules", rules("doomed", Doomed.class, service).toString()};
     }
 }

@@ -92,7 +92,7 @@ class FleetZkFaultTest {
              Peer peer = Peer.start(Peer.Config.defaults(peerZk).withHost(HOST).withListen(new InetSocketAddress("127.0.0.1", 0)));
              TargetProcess a = Checkouts.start(service); TargetProcess b = Checkouts.start(service)) {
             FleetView fleet = new FleetView(zk);
-            awaitTrue(15_000, "two instances registered", () -> FleetPeerFaultTest.instances(fleet, service).size() == 2);
+            awaitTrue(15_000, "two instances registered", () -> FleetHarness.instances(fleet, service).size() == 2);
             List<String> nodes = List.of(ZkPaths.peer(HOST), ZkPaths.instance(service, InstanceRecord.key(HOST, a.pid())),
                     ZkPaths.instance(service, InstanceRecord.key(HOST, b.pid())));
 

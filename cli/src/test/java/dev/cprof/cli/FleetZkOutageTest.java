@@ -4,8 +4,6 @@ import static dev.cprof.cli.FleetHarness.awaitTrue;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import dev.cprof.discovery.peer.Peer;
-import dev.cprof.discovery.registry.FleetView;
 import dev.cprof.discovery.registry.SessionNode;
 import dev.cprof.discovery.registry.ZkClients;
 import dev.cprof.discovery.registry.ZkPaths;
@@ -22,8 +20,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.curator.framework.CuratorFramework;
-import org.apache.curator.test.InstanceSpec;
-import org.apache.curator.test.TestingServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -51,22 +47,19 @@ class FleetZkOutageTest {
         Path out = dir.resolve("outage.collapsed");
         Process peer = null;
         Process cli = null;
-        try (TestingServer server = new TestingServer(new InstanceSpec(null, -1, -1, -1, true, -1, 250, -1), true);
-             CuratorFramework zk = ZkClients.start(server.getConnectString(), null, 3000);
-             TargetProcess target = Checkouts.start(service)) {
-            peer = FleetHarness.cprof(List.of(), peerLog, "peer", "--zk", server.getConnectString(),
-                    "--listen", "127.0.0.1:0", "--host", "outage-host");
+        try (LocalFleet fleet = LocalFleet.withoutPeer(); TargetProcess target = Checkouts.start(service)) {
+            String zk = fleet.connectString();
+            peer = FleetHarness.cprof(List.of(), peerLog, "peer", "--zk", zk, "--listen", "127.0.0.1:0", "--host", "outage-host");
             FleetHarness.awaitLog(peer, peerLog, "listening on", 30_000);
-            FleetView fleet = new FleetView(zk);
-            awaitTrue(15_000, "the instance registered", () -> FleetPeerFaultTest.instances(fleet, service).size() == 1);
+            awaitTrue(15_000, "the instance registered", () -> fleet.instances(service).size() == 1);
             // from a terminal, Ctrl-C is SIGINT with its default action (see AttachCommandTest)
             cli = FleetHarness.cprof(List.of("env", "--default-signal=INT"), cliLog, "attach", "--service", service,
-                    "--zk", server.getConnectString(), "-d", "120s", FleetHarness.FLUSH, "-o", out.toString());
+                    "--zk", zk, "-d", "120s", FleetHarness.FLUSH, "-o", out.toString());
             long pid = target.pid();
             awaitTrue(30_000, "the JVM sampling", () -> FleetHarness.samplerThreads(pid) > 0);
             Thread.sleep(FleetHarness.BATCHES_MS); // a few batches reach the CLI
 
-            server.stop(); // the outage: both processes lose ZooKeeper, neither has a way to delete its znodes
+            fleet.server().stop(); // the outage: both processes lose ZooKeeper, neither has a way to delete its znodes
             Thread.sleep(1000);
 
             FleetHarness.must("kill", "-TERM", Long.toString(peer.pid()));
@@ -111,14 +104,10 @@ class FleetZkOutageTest {
         String service = Checkouts.uniqueService("audit");
         Path log = dir.resolve("cli.log");
         // tickTime 1 s: the server grants sessions of 2..20 s, so the CLI gets the timeout it asks for
-        try (TestingServer server = new TestingServer(new InstanceSpec(null, -1, -1, -1, true, -1, 1000, -1), true);
-             CuratorFramework peerZk = ZkClients.start(server.getConnectString(), null, 3000);
-             CuratorFramework zk = ZkClients.start(server.getConnectString(), null, 3000);
-             Peer peer = Peer.start(Peer.Config.defaults(peerZk).withHost("audit-host").withListen(new InetSocketAddress("127.0.0.1", 0)));
-             TargetProcess target = Checkouts.start(service)) {
-            FleetView fleet = new FleetView(zk);
-            awaitTrue(15_000, "the instance registered", () -> FleetPeerFaultTest.instances(fleet, service).size() == 1);
-            Process cli = FleetHarness.cprof(List.of(), log, "attach", "--service", service, "--zk", server.getConnectString(),
+        try (LocalFleet fleet = LocalFleet.start("audit-host", 1000, null); TargetProcess target = Checkouts.start(service)) {
+            CuratorFramework zk = fleet.zk();
+            awaitTrue(15_000, "the instance registered", () -> fleet.instances(service).size() == 1);
+            Process cli = FleetHarness.cprof(List.of(), log, "attach", "--service", service, "--zk", fleet.connectString(),
                     "-d", "120s", "-o", dir.resolve("never.collapsed").toString());
             try {
                 awaitTrue(30_000, "the JVM sampling", () -> FleetHarness.samplerThreads(target.pid()) > 0);
@@ -126,7 +115,7 @@ class FleetZkOutageTest {
                 // the timeout the server granted the CLI's ZooKeeper session (the owner of its record)
                 String id = SessionNode.list(zk).stream().filter(s -> s.service().equals(service)).findFirst().orElseThrow().id();
                 long owner = zk.checkExists().forPath(ZkPaths.session(id)).getEphemeralOwner();
-                long timeoutMs = negotiatedTimeoutMs(server.getPort(), owner);
+                long timeoutMs = negotiatedTimeoutMs(fleet.server().getPort(), owner);
                 assertTrue(timeoutMs > 0 && timeoutMs <= 10_000, "the CLI's ZooKeeper session timeout is " + timeoutMs + " ms");
                 FleetHarness.kill9(cli);
                 long killed = System.currentTimeMillis();

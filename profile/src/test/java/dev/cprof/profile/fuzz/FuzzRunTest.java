@@ -13,6 +13,8 @@ import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -30,8 +32,14 @@ class FuzzRunTest {
         return Long.getLong("cprof.fuzz.runs", Boolean.getBoolean("cprof.soak") ? 1_000_000 : 20_000);
     }
 
+    /**
+     * Two targets at a time (junit-platform.properties): each is one mostly single-threaded
+     * process, so the pair takes the time of one on two cores. The only clock in it is
+     * libFuzzer's 10 s per input, against inputs of milliseconds.
+     */
     @ParameterizedTest
     @EnumSource(Target.class)
+    @Execution(ExecutionMode.CONCURRENT)
     void decoderSurvivesCoverageGuidedFuzzing(Target target) throws IOException, InterruptedException {
         String name = target.name().toLowerCase(Locale.ROOT);
         Path generated = Files.createDirectories(Path.of("target/fuzz-corpus", name));

@@ -1,4 +1,4 @@
-package dev.cprof.profile;
+package dev.cprof.testkit;
 
 import com.github.luben.zstd.ZstdOutputStream;
 import java.io.ByteArrayOutputStream;
@@ -7,8 +7,11 @@ import java.io.InputStream;
 import java.lang.management.ManagementFactory;
 import java.util.zip.GZIPOutputStream;
 
-/** Decompression bombs, generated (never stored): a few KB that claim or expand to GBs. */
-final class Bombs {
+/**
+ * Decompression bombs, generated (never stored): a few KB that claim or expand to GBs. The
+ * readers' own tests (profile's BombTest) and the CLI's memory test (cli's BombRssIT) feed them.
+ */
+public final class Bombs {
     private Bombs() {}
 
     /**
@@ -17,7 +20,7 @@ final class Bombs {
      * header asks for a window as large as the content (how {@code zstd} writes small frames);
      * otherwise a 1 MB window, which any decoder accepts.
      */
-    static byte[] zstdZeros(long size, boolean singleSegment, byte[] prefix) {
+    public static byte[] zstdZeros(long size, boolean singleSegment, byte[] prefix) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         out.writeBytes(new byte[] {0x28, (byte) 0xb5, 0x2f, (byte) 0xfd});
         if (singleSegment) {
@@ -53,7 +56,7 @@ final class Bombs {
     }
 
     /** {@code pattern} repeated up to {@code size} bytes after {@code prefix}, zstd-compressed as it is generated. */
-    static byte[] zstdRepeated(byte[] prefix, byte[] pattern, long size) throws IOException {
+    public static byte[] zstdRepeated(byte[] prefix, byte[] pattern, long size) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try (ZstdOutputStream z = new ZstdOutputStream(out, 1)) {
             z.write(prefix);
@@ -69,7 +72,7 @@ final class Bombs {
     }
 
     /** One gzip member of {@code head} then {@code zeros} zero bytes. */
-    static byte[] gzipMember(byte[] head, int zeros) throws IOException {
+    public static byte[] gzipMember(byte[] head, int zeros) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try (GZIPOutputStream z = new GZIPOutputStream(out, 1 << 16)) {
             z.write(head);
@@ -85,7 +88,7 @@ final class Bombs {
      * {@code copies} gzip members one after another: one valid gzip stream (RFC 1952 allows
      * members), as a file would be; available() tells GZIPInputStream another member follows.
      */
-    static InputStream repeated(byte[] member, int copies) {
+    public static InputStream repeated(byte[] member, int copies) {
         return new InputStream() {
             long pos;
             final long size = (long) member.length * copies;
@@ -115,14 +118,14 @@ final class Bombs {
     }
 
     /** The protobuf tag of a length-delimited field. */
-    static byte[] tagAndLength(int field, long length) {
+    public static byte[] tagAndLength(int field, long length) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         varint(out, ((long) field << 3) | 2);
         varint(out, length);
         return out.toByteArray();
     }
 
-    static void varint(ByteArrayOutputStream out, long v) {
+    private static void varint(ByteArrayOutputStream out, long v) {
         while ((v & ~0x7fL) != 0) {
             out.write((int) (v & 0x7f) | 0x80);
             v >>>= 7;
@@ -131,9 +134,9 @@ final class Bombs {
     }
 
     /** What a read threw and the heap bytes this thread allocated meanwhile (cumulative: what it held is at most this). */
-    record Outcome(Exception thrown, long allocated) {}
+    public record Outcome(Exception thrown, long allocated) {}
 
-    static Outcome measure(ThrowingRunnable body) {
+    public static Outcome measure(ThrowingRunnable body) {
         com.sun.management.ThreadMXBean t = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         long before = t.getCurrentThreadAllocatedBytes();
         Exception thrown = null;
@@ -145,7 +148,7 @@ final class Bombs {
         return new Outcome(thrown, t.getCurrentThreadAllocatedBytes() - before);
     }
 
-    interface ThrowingRunnable {
+    public interface ThrowingRunnable {
         void run() throws Exception;
     }
 }
