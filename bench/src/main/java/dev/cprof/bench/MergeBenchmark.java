@@ -45,6 +45,9 @@ import org.openjdk.jmh.runner.IterationType;
  * Rounds are replayed in a loop, so their batches carry sequence 0 (unsequenced); everything
  * else the merger validates and does is as in a live session.
  *
+ * <p>{@code timed} (default true, as in a session) also keeps the values per 1 s bucket: the
+ * history's 120 buckets are there, each replayed round lands in its own bucket.
+ *
  * <p>The two baselines measure, on the same batches in the same run, what any consumer pays
  * anyway: walking the parsed samples, and parsing the bytes.
  *
@@ -71,6 +74,10 @@ public class MergeBenchmark {
     @Param("16")
     public int rounds;
 
+    /** Keep 1 s time buckets beside the aggregate, as sessions do (false: the aggregate alone). */
+    @Param("true")
+    public boolean timed;
+
     private Profile profile;
     private StreamMerger[] mergers;
     private Batch[][] parsed;
@@ -86,6 +93,9 @@ public class MergeBenchmark {
     public void setup() throws MergeException, InvalidProtocolBufferException {
         SyntheticFleet fleet = new SyntheticFleet(42);
         profile = new Profile();
+        if (timed) {
+            profile.keepTime(dev.cprof.profile.Timeline.DEFAULT_BUCKET_NS);
+        }
         mergers = new StreamMerger[INSTANCES];
         parsed = new Batch[rounds][INSTANCES];
         bytes = new byte[rounds][INSTANCES][];

@@ -123,7 +123,7 @@ final class AttachCommand implements Callable<Integer> {
         Progress progress = new Progress(err, longDir == null && !quiet && !json && System.console() != null);
         String title = output.title() != null ? output.title()
                 : "cprof " + String.join(",", profiling.events) + " " + source.describe();
-        SessionMerger merger = new SessionMerger();
+        SessionMerger merger = profiling.newMerger();
         LongSession intervals = null;
         if (longDir != null) {
             intervals = new LongSession(longDir, fileName(), longSession.keepHtml, this::view, title, quiet || json ? null : err);

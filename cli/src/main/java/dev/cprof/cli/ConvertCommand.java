@@ -34,6 +34,9 @@ import picocli.CommandLine.TypeConversionException;
                     + " pprof (.pb.gz, .pprof), speedscope (.json), OpenTelemetry profiles (.otlp.pb) and .cprof. The output is written to a"
                     + " temporary file and renamed, so a failed conversion leaves no partial file.",
             "",
+            "--from/--to write a time range of a profile recorded with time buckets (cprof attach, top, demo),"
+                    + " each " + TimeRange.POINT_HELP + "; --bucket coarsens its buckets.",
+            "",
             "--export otlp=URL sends the profile to an OpenTelemetry Collector, with or without -o; without -o a failed"
                     + " export exits 1.",
         })
@@ -55,6 +58,19 @@ final class ConvertCommand implements Callable<Integer> {
                     + " Default: the profile's first event.")
     EventType event;
 
+    @Option(names = "--from", paramLabel = "TIME", description = "Start of the range to write (default: the profile's start).")
+    String from;
+
+    @Option(names = "--to", paramLabel = "TIME", description = "End of the range to write, exclusive (default: the profile's end).")
+    String to;
+
+    @Option(names = "--bucket", paramLabel = "TIME", converter = DurationConverter.class,
+            description = "Coarser time buckets: a multiple of the profile's (e.g. 5s on a profile of 1 s buckets).")
+    java.time.Duration bucket;
+
+    @Option(names = "--per-instance", description = "Root each stack at its instance (host:pid service).")
+    boolean perInstance;
+
     @Spec
     CommandSpec spec;
 
@@ -69,6 +85,15 @@ final class ConvertCommand implements Callable<Integer> {
             output.refuseOverwriting(input);
         }
         Profile profile = ProfileFiles.read(input);
+        if (from != null || to != null) {
+            profile = TimeRange.slice(profile, input, from, to, from != null ? "--from" : "--to");
+        }
+        if (bucket != null) {
+            rebucket(profile);
+        }
+        if (perInstance) {
+            profile = dev.cprof.profile.Views.perInstance(profile);
+        }
         if (event != null && !profile.events().contains(event)) {
             throw new CliException(input + " has no " + Events.name(event) + " samples (it has: "
                     + profile.events().stream().map(Events::name).collect(Collectors.joining(", ")) + ")");
@@ -87,6 +112,18 @@ final class ConvertCommand implements Callable<Integer> {
             }
         }
         return ExitCodes.OK;
+    }
+
+    private void rebucket(Profile profile) {
+        if (profile.timeline() == null) {
+            throw new CliException(ExitCodes.USAGE, input + " has no time buckets, so --bucket has nothing to coarsen");
+        }
+        try {
+            profile.timeline().rebucket(bucket.toNanos());
+        } catch (IllegalArgumentException e) {
+            throw new CliException(ExitCodes.USAGE, "--bucket " + bucket.toMillis() + "ms: not a multiple of " + input + "'s buckets of "
+                    + profile.timeline().bucketNs() / 1_000_000 + "ms");
+        }
     }
 
     /** An empty input converts (an empty flame graph is a true picture of it), but never silently. */

@@ -95,6 +95,14 @@ final class DiffCommand implements Callable<Integer> {
                     + " 1 = nothing in common). Uses one profile's instances; needs at least 3 with samples.")
     boolean perInstance;
 
+    @Option(names = "--base-range", paramLabel = "FROM..TO",
+            description = "Compare only this time range of BASE (either end may be left out), each " + TimeRange.POINT_HELP + ".")
+    String baseRange;
+
+    @Option(names = "--range", paramLabel = "FROM..TO",
+            description = "Compare only this time range of NEW. With BASE and NEW the same file, compares two ranges of one session.")
+    String newRange;
+
     @Spec
     CommandSpec spec;
 
@@ -119,8 +127,16 @@ final class DiffCommand implements Callable<Integer> {
             throw new CliException(ExitCodes.USAGE, "--format needs -o FILE");
         }
         output.refuseOverwriting(base, next);
+        String[] baseSpan = baseRange == null ? null : TimeRange.split(baseRange, "--base-range");
+        String[] newSpan = newRange == null ? null : TimeRange.split(newRange, "--range");
         Profile baseProfile = ProfileFiles.read(base);
-        Profile newProfile = ProfileFiles.read(next);
+        Profile newProfile = base.equals(next) && baseSpan != null && newSpan != null ? baseProfile : ProfileFiles.read(next);
+        if (baseSpan != null) {
+            baseProfile = TimeRange.slice(baseProfile, base, baseSpan[0], baseSpan[1], "--base-range");
+        }
+        if (newSpan != null) {
+            newProfile = TimeRange.slice(newProfile, next, newSpan[0], newSpan[1], "--range");
+        }
         requireSamples("BASE", base, baseProfile, null);
         requireSamples("NEW", next, newProfile, null);
         EventType e = chooseEvent(baseProfile, newProfile);

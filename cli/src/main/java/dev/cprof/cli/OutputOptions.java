@@ -30,6 +30,11 @@ public final class OutputOptions {
     @Option(names = "--title", paramLabel = "TITLE", description = "Title of the flame graph.")
     String title;
 
+    @Option(names = "--html-max", paramLabel = "SIZE", defaultValue = "10MB", converter = ByteSizeConverter.class,
+            description = "Size cap of an HTML flame graph (default: ${DEFAULT-VALUE}): its time buckets (the heat map's"
+                    + " columns) are merged in pairs until the page fits; the page says so.")
+    long htmlMax;
+
     public boolean hasOutput() {
         return output != null;
     }
@@ -99,8 +104,9 @@ public final class OutputOptions {
      * Writes the profile to -o in the resolved format: to stdout for '-', else through a temporary
      * file in the same directory renamed over the target, so a failure leaves no half-written file.
      */
-    public void write(CommandSpec spec, Profile profile, WriteOptions options) throws IOException {
+    public void write(CommandSpec spec, Profile profile, WriteOptions given) throws IOException {
         Format f = resolveFormat();
+        WriteOptions options = given.withHtmlMax(htmlMax);
         try {
             if (toStdout()) {
                 PrintStream out = Main.of(spec).stdout();

@@ -39,6 +39,21 @@ public final class ProfilingOptions {
             description = "How long to profile (default: ${DEFAULT-VALUE}); Ctrl-C ends early and still writes.")
     Duration duration;
 
+    @Option(names = "--bucket", paramLabel = "TIME", defaultValue = "1s", converter = DurationConverter.class,
+            description = "Width of the profile's time buckets (default: ${DEFAULT-VALUE}): the samples are kept per bucket,"
+                    + " so any range of the session can be drawn or compared later (cprof convert --from/--to).")
+    Duration bucket;
+
+    /** A merger whose profile keeps time buckets of {@code --bucket}. */
+    dev.cprof.session.SessionMerger newMerger() {
+        if (bucket.isZero() || bucket.isNegative()) {
+            throw new CliException(ExitCodes.USAGE, "--bucket: a positive duration, e.g. 1s or 5s");
+        }
+        dev.cprof.session.SessionMerger m = new dev.cprof.session.SessionMerger();
+        m.bucket(bucket.toNanos());
+        return m;
+    }
+
     /**
      * The agent's batch period. Hidden, not a product option: tests shorten it so that batches
      * (and the faults they exercise) come sooner; the agent clamps it to 100 ms..60 s.

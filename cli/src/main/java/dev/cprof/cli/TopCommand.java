@@ -103,7 +103,7 @@ final class TopCommand implements Callable<Integer> {
         long started = System.nanoTime();
         ProfilingSession.Result r;
         try (chosen; SessionClock clock = new SessionClock()) {
-            r = ProfilingSession.run(source, request, clock, new SessionMerger(), (merger, src, c) -> {
+            r = ProfilingSession.run(source, request, clock, profiling.newMerger(), (merger, src, c) -> {
                 if (screen) {
                     new TopScreen(merger, src, c, events, started, durationNanos).run();
                 } else {

@@ -39,6 +39,7 @@ final class TopScreen {
     private final long started;
     private final long durationNanos;
     private final TopModel model = new TopModel();
+    private final Sparklines sparklines = new Sparklines();
     // view state
     private int eventIndex;
     private int instance = -1;
@@ -122,6 +123,12 @@ final class TopScreen {
             return null;
         });
         long now = System.nanoTime();
+        List<SessionMerger.Stream> streams = merger.streams(); // in instance order
+        long[] perInstance = new long[streams.size()];
+        for (int i = 0; i < perInstance.length; i++) {
+            perInstance[i] = streams.get(i).samples();
+        }
+        sparklines.sample(perInstance, now);
         rate = (model.samples() - lastSamples) * 1e9 / Math.max(1, now - lastCopy);
         lastSamples = model.samples();
         lastCopy = now;
@@ -276,11 +283,13 @@ final class TopScreen {
                         AttributedStyle.DEFAULT));
             }
         }
-        lines.add(line("SELF% of " + (selected == null ? "the selected method" : selected) + " per instance:", width,
+        lines.add(line("SELF% of " + (selected == null ? "the selected method" : selected) + " per instance, samples/s (last "
+                + Sparklines.WIDTH + " s):", width,
                 AttributedStyle.BOLD));
         double[] shares = result.selectedPerInstance();
         for (int i = 0; i < perInstance; i++) {
-            lines.add(line(String.format(Locale.ROOT, "  %6.1f  %s", shares[i], instances.get(i)), width,
+            lines.add(line(String.format(Locale.ROOT, "  %6.1f  %s %,7.0f/s  %s", shares[i], sparklines.line(i),
+                    sparklines.current(i), instances.get(i)), width,
                     i == instance ? AttributedStyle.INVERSE : AttributedStyle.DEFAULT));
         }
         if (instances.size() > perInstance) {

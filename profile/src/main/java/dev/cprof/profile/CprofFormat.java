@@ -20,10 +20,14 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * The lossless format: one zstd frame holding a {@code cprof.v1.Profile} message with the
- * whole dictionary, tree, per-instance values and instance descriptions.
+ * whole dictionary, tree, per-instance values and instance descriptions. Format 2 adds time
+ * buckets: with a {@link Timeline}, each value is one bucket's; format 1 files (no buckets) still
+ * read, as a profile without a timeline.
  */
 final class CprofFormat implements ProfileWriter, ProfileReader {
-    static final int FORMAT_VERSION = 1;
+    static final int FORMAT_VERSION = 2;
+    /** A file's bucket index beyond this is refused (a 1 s bucket for 12 days). */
+    static final int MAX_BUCKET = 1 << 20;
 
     @Override
     public void write(Profile p, OutputStream out, WriteOptions options) throws IOException {
@@ -48,9 +52,19 @@ final class CprofFormat implements ProfileWriter, ProfileReader {
             b.addNodes(Node.newBuilder().setParent(p.tree.parent(n)).setFrame(p.tree.frame(n)));
         }
         ValueTable v = p.values;
-        for (int s = 0; s < v.size(); s++) {
-            b.addValues(Value.newBuilder().setNode(v.node(s)).setInstance(v.instance(s))
-                    .setEvent(v.event(s)).setCount(v.count(s)).setWeight(v.weight(s)));
+        Timeline t = p.timeline();
+        if (t == null) {
+            for (int s = 0; s < v.size(); s++) {
+                b.addValues(Value.newBuilder().setNode(v.node(s)).setInstance(v.instance(s))
+                        .setEvent(v.event(s)).setCount(v.count(s)).setWeight(v.weight(s)));
+            }
+        } else {
+            b.setBucketOriginNs(t.originNs()).setBucketNs(t.bucketNs());
+            for (int e = 0; e < t.size(); e++) {
+                int s = t.slot(e);
+                b.addValues(Value.newBuilder().setNode(v.node(s)).setInstance(v.instance(s))
+                        .setEvent(v.event(s)).setCount(t.count(e)).setWeight(t.weight(e)).setBucket(t.bucket(e)));
+            }
         }
         out.write(Compression.compress(b.build().toByteArray()));
         out.flush();
@@ -101,13 +115,15 @@ final class CprofFormat implements ProfileWriter, ProfileReader {
         IntList nodeMap = new IntList();
         nodeMap.add(StackTree.ROOT);
         int instances = 0;
-        long[] scratch = new long[5];
+        long[] scratch = new long[6];
         int version = 0;
         boolean checked = false;
+        long bucketOrigin = 0;
+        long bucketNs = 0;
         for (int tag; (tag = c.readTag()) != 0; ) {
             int field = WireFormat.getTagFieldNumber(tag);
-            boolean scalar = field == 1 || field == 8 || field == 9;
-            if (field <= 11 && WireFormat.getTagWireType(tag) != (scalar ? WireFormat.WIRETYPE_VARINT : WireFormat.WIRETYPE_LENGTH_DELIMITED)) {
+            boolean scalar = field == 1 || field == 8 || field == 9 || field == 12 || field == 13;
+            if (field <= 13 && WireFormat.getTagWireType(tag) != (scalar ? WireFormat.WIRETYPE_VARINT : WireFormat.WIRETYPE_LENGTH_DELIMITED)) {
                 throw new InvalidProtocolBufferException("wire type");
             }
             if (field == 1) {
@@ -117,6 +133,11 @@ final class CprofFormat implements ProfileWriter, ProfileReader {
             if (!checked) {
                 checkVersion(version, sourceName);
                 checked = true;
+                if (version >= 2) {
+                    // Values may be per bucket; the geometry (fields 12, 13) comes after them in
+                    // field order, so buckets are kept as indexes and the geometry set at the end.
+                    p.keepTime(new Timeline(1, Integer.MAX_VALUE, Integer.MAX_VALUE));
+                }
             }
             switch (field) {
                 case 2 -> {
@@ -153,17 +174,25 @@ final class CprofFormat implements ProfileWriter, ProfileReader {
                             "nodes", sourceName);
                 }
                 case 7 -> {
-                    long[] v = varints(c, scratch, 5, sourceName); // node, instance, event, count, weight
+                    long[] v = varints(c, scratch, 6, sourceName); // node, instance, event, count, weight, bucket
                     if (v[1] >= Math.max(1, instances) || v[2] > Integer.MAX_VALUE || !Events.known((int) v[2])) {
                         throw new ProfileFormatException(sourceName + ": a value refers to an unknown instance or event");
                     }
-                    p.addValue(lookup(nodeMap, (int) Math.min(v[0], Integer.MAX_VALUE), "node", sourceName), (int) v[1],
-                            EventType.forNumber((int) v[2]), v[3], v[4]);
+                    int node = lookup(nodeMap, (int) Math.min(v[0], Integer.MAX_VALUE), "node", sourceName);
+                    if (p.timeline() == null) {
+                        p.addValue(node, (int) v[1], EventType.forNumber((int) v[2]), v[3], v[4]);
+                    } else if (v[5] > MAX_BUCKET) {
+                        throw new ProfileFormatException(sourceName + ": a value's time bucket " + v[5] + " is beyond " + MAX_BUCKET);
+                    } else {
+                        p.addValueInBucket(node, (int) v[1], EventType.forNumber((int) v[2]), v[3], v[4], (int) v[5]);
+                    }
                 }
                 case 8, 9 -> {
                     long t = c.readUInt64();
                     p.coverTime(field == 8 ? t : 0, field == 9 ? t : 0);
                 }
+                case 12 -> bucketOrigin = c.readUInt64();
+                case 13 -> bucketNs = c.readUInt64();
                 case 10 -> p.addDropped(Dropped.parseFrom(element(c, sourceName)));
                 case 11 -> {
                     CodedInputStream e = CodedInputStream.newInstance(element(c, sourceName));
@@ -182,12 +211,23 @@ final class CprofFormat implements ProfileWriter, ProfileReader {
             }
         }
         checkVersion(version, sourceName);
+        if (p.timeline() != null) {
+            if (bucketNs <= 0 || bucketOrigin > Long.MAX_VALUE / 2 || bucketNs > Long.MAX_VALUE / (2L * MAX_BUCKET)) {
+                p.forgetTime(); // written without buckets (or with a geometry no clock has): the values are the aggregate
+            } else {
+                p.timeline().geometry(bucketOrigin, bucketNs);
+            }
+        }
         return p;
     }
 
     private static void checkVersion(int version, String sourceName) throws ProfileFormatException {
-        if (version != FORMAT_VERSION) {
-            throw new ProfileFormatException(sourceName + ": .cprof format version " + version + " is not supported (this cprof reads " + FORMAT_VERSION + ")");
+        if (version > FORMAT_VERSION) {
+            throw new ProfileFormatException(sourceName + ": written by a newer cprof (.cprof format version " + version
+                    + "; this cprof reads versions 1 to " + FORMAT_VERSION + "): convert it with that cprof, or upgrade");
+        }
+        if (version < 1) {
+            throw new ProfileFormatException(sourceName + ": .cprof format version " + version + " is not supported (this cprof reads 1 to " + FORMAT_VERSION + ")");
         }
     }
 
@@ -206,7 +246,7 @@ final class CprofFormat implements ProfileWriter, ProfileReader {
             int f = WireFormat.getTagFieldNumber(t);
             if (f >= 1 && f <= n && WireFormat.getTagWireType(t) == WireFormat.WIRETYPE_VARINT) {
                 long v = c.readRawVarint64();
-                out[f - 1] = f <= 3 ? v & 0xffffffffL : v;
+                out[f - 1] = f <= 3 || f == 6 ? v & 0xffffffffL : v;
             } else {
                 c.skipField(t);
             }

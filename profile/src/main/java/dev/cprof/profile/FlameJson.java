@@ -33,7 +33,23 @@ import java.util.List;
  * }
  * </pre>
  *
- * The tree holds the union of all selections, so one tree serves every (event, instance)
+ * A profile with time buckets ({@link Timeline}; not a diff) carries two more members:
+ * <pre>
+ *   "timeline": {"startNs": ..,      // epoch ns of bucket 0's start
+ *                "bucketNs": ..,     // bucket width in ns; bucket b starts at startNs + b·bucketNs
+ *                "count": ..,        // number of buckets
+ *                "capped": false,    // true: buckets were merged in pairs (width doubled) to fit the cap
+ *                "capBytes": ..},    // the page's size cap (--html-max)
+ *   and in each element of "events":
+ *   "timed": [{"b": [..], "n": [..], "v": [..]}, ..]   // one per instance, in the order of "instances"
+ * </pre>
+ * An instance's timed entries are parallel arrays sorted by (bucket, node): b = bucket index,
+ * delta-encoded over the list (the first absolute, then differences ≥ 0); n = node id (the ids of
+ * "self"), delta-encoded within a bucket (the first entry of every bucket absolute); v = the self
+ * value in that bucket. Summed over all buckets, an instance's entries give exactly its "self"
+ * list. A profile without buckets has neither member.
+ *
+ * <p>The tree holds the union of all selections, so one tree serves every (event, instance)
  * pair; "all instances" is the sum of the per-instance lists, computed in the page.
  *
  * <p>A differential flame graph ({@link FlameDiff}, from {@code cprof diff}) holds only the
@@ -64,6 +80,9 @@ final class FlameJson {
     private int[] frameOrder;
     private int[] newFrame;
     private int instanceCount;
+    /** The time buckets ("timeline", "timed"), or null. */
+    private FlameTimeline time;
+    private boolean writeTimed = true;
 
     /** The page first shows options' event (if present) and instance; its title is {@code title}. */
     FlameJson(Profile profile, String title, WriteOptions options) {
@@ -78,6 +97,59 @@ final class FlameJson {
         this.initialInstance = options.instance();
         this.diff = diff;
         build();
+        Timeline t = profile.timeline();
+        if (diff == null && t != null && t.buckets() > 0) {
+            time = new FlameTimeline(profile, newId, events(), instanceCount);
+        }
+    }
+
+    boolean hasTimeline() {
+        return time != null;
+    }
+
+    /**
+     * Fits the timed lists in a page of {@code capBytes}: {@code fixedBytes} are the page's other
+     * parts (template, CSS, JS); the rest of this JSON is measured here.
+     */
+    void fitTimeline(long fixedBytes, long capBytes) throws IOException {
+        if (time == null) {
+            return;
+        }
+        Utf8Count count = new Utf8Count();
+        writeTimed = false;
+        try {
+            write(count);
+        } finally {
+            writeTimed = true;
+        }
+        time.fit(capBytes - fixedBytes - count.bytes, capBytes);
+    }
+
+    /** Counts the UTF-8 bytes of what is written (a surrogate pair: 4). */
+    static final class Utf8Count extends Writer {
+        long bytes;
+
+        @Override
+        public void write(char[] buf, int off, int len) {
+            for (int i = off; i < off + len; i++) {
+                char c = buf[i];
+                bytes += c < 0x80 ? 1 : c < 0x800 || Character.isSurrogate(c) ? 2 : 3;
+            }
+        }
+
+        @Override
+        public void write(String str, int off, int len) {
+            for (int i = off; i < off + len; i++) {
+                char c = str.charAt(i);
+                bytes += c < 0x80 ? 1 : c < 0x800 || Character.isSurrogate(c) ? 2 : 3;
+            }
+        }
+
+        @Override
+        public void flush() {}
+
+        @Override
+        public void close() {}
     }
 
     private List<EventType> events() {
@@ -231,7 +303,12 @@ final class FlameJson {
             }
             string(w, i < infos.size() ? Profile.instanceLabel(infos.get(i)) : "instance " + i);
         }
-        w.write("],\n\"events\":[");
+        w.write("],\n");
+        if (time != null && writeTimed) {
+            time.writeTimeline(w);
+            w.write(",\n");
+        }
+        w.write("\"events\":[");
         List<EventType> events = events();
         ValueTable values = profile.values;
         for (int e = 0; e < events.size(); e++) {
@@ -282,6 +359,10 @@ final class FlameJson {
                 w.write("]}");
             }
             w.write("]");
+            if (time != null && writeTimed) {
+                w.write(",\"timed\":");
+                w.write(time.timed(e));
+            }
             if (diff != null) {
                 writeDelta(w);
             }

@@ -15,6 +15,10 @@ import java.nio.charset.StandardCharsets;
  * instance is embedded once, as {@link FlameJson} describes; the page (flame.js) renders the
  * selected event and instance on a canvas, with zoom, search, tooltips and selectors.
  *
+ * <p>A profile with time buckets also embeds each instance's values per bucket (the page's heat
+ * map and range selection); the page stays under {@link WriteOptions#htmlMaxBytes} by merging
+ * buckets in pairs as {@link FlameJson} describes.
+ *
  * <p>{@link #writeDiff} writes the same page as a differential flame graph: NEW's profile, the
  * compared event only, coloured by {@link DiffColours}' rule (the change of each frame's total share,
  * the same colours as {@link DiffSvgWriter}'s), with the changes in the tooltips.
@@ -27,17 +31,25 @@ public final class HtmlWriter implements ProfileWriter {
     @Override
     public void write(Profile profile, OutputStream out, WriteOptions options) throws IOException {
         String title = options.title() == null || options.title().isEmpty() ? "cprof" : options.title();
-        write(new FlameJson(profile, title, options), title, out);
+        write(new FlameJson(profile, title, options), title, out, options.htmlMaxBytes());
     }
 
     /** The differential flame graph of {@code diff} as an interactive page with the given title. */
     public static void writeDiff(Diff diff, OutputStream out, String title) throws IOException {
         String t = title == null || title.isEmpty() ? "cprof diff" : title;
-        write(new FlameJson(diff.newProfile(), t, WriteOptions.defaults(), diff.flame()), t, out);
+        write(new FlameJson(diff.newProfile(), t, WriteOptions.defaults(), diff.flame()), t, out, WriteOptions.DEFAULT_HTML_MAX_BYTES);
     }
 
-    private static void write(FlameJson data, String title, OutputStream out) throws IOException {
+    private static void write(FlameJson data, String title, OutputStream out, long capBytes) throws IOException {
         String[] r = resources();
+        if (data.hasTimeline()) {
+            FlameJson.Utf8Count fixed = new FlameJson.Utf8Count();
+            fixed.write(r[0]);
+            fixed.write(r[1]);
+            fixed.write(r[2]);
+            fixed.write(escapeHtml(title));
+            data.fitTimeline(fixed.bytes, capBytes);
+        }
         Writer w = new BufferedWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8), 1 << 16);
         String template = r[0];
         int pos = 0;

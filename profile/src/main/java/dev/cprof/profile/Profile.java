@@ -23,6 +23,8 @@ public final class Profile {
     public final FrameTable frames = new FrameTable();
     public final StackTree tree = new StackTree();
     public final ValueTable values = new ValueTable();
+    /** Values per time bucket beside {@link #values}; null: the profile has no time axis. */
+    private Timeline timeline;
     private final List<InstanceInfo> instances = new ArrayList<>();
     private final Set<EventType> events = EnumSet.noneOf(EventType.class);
     private final Map<String, String> metadata = new LinkedHashMap<>();
@@ -85,9 +87,56 @@ public final class Profile {
         addValue(leaf, instance, event, count, weight);
     }
 
+    /** Adds a value; with a timeline, in the bucket of the latest time seen (see {@link #addValueAt}). */
     public void addValue(int node, int instance, EventType event, long count, long weight) {
         events.add(event);
-        values.add(node, instance, event, count, weight);
+        if (timeline == null) {
+            values.add(node, instance, event, count, weight);
+        } else {
+            timeline.add(values.addSlot(node, instance, event, count, weight), timeline.bucketOf(0), count, weight);
+        }
+    }
+
+    /** Adds a value measured at {@code timeNs} (epoch ns; 0 = unknown): the merge's path. */
+    public void addValueAt(int node, int instance, EventType event, long count, long weight, long timeNs) {
+        events.add(event);
+        if (timeline == null) {
+            values.add(node, instance, event, count, weight); // the aggregate alone: as fast as before buckets
+        } else {
+            timeline.add(values.addSlot(node, instance, event, count, weight), timeline.bucketOf(timeNs), count, weight);
+        }
+    }
+
+    /** Adds a value to bucket {@code bucket} of this profile's timeline (a copy or a file with the same geometry). */
+    public void addValueInBucket(int node, int instance, EventType event, long count, long weight, int bucket) {
+        events.add(event);
+        timeline.add(values.addSlot(node, instance, event, count, weight), bucket, count, weight);
+    }
+
+    /**
+     * Keeps values per time bucket of {@code bucketNs} from now on (before the first value:
+     * earlier values would be in no bucket).
+     */
+    public void keepTime(long bucketNs) {
+        keepTime(new Timeline(bucketNs));
+    }
+
+    /** Keeps values in {@code t} (empty; its origin, width and caps are kept). */
+    public void keepTime(Timeline t) {
+        if (values.size() != 0) {
+            throw new IllegalStateException("a timeline must be set before the first value");
+        }
+        timeline = t;
+    }
+
+    /** Drops the timeline (the aggregate stays). */
+    void forgetTime() {
+        timeline = null;
+    }
+
+    /** The values per time bucket, or null (a profile read from a format without time, or an old .cprof). */
+    public Timeline timeline() {
+        return timeline;
     }
 
     /** Event types present, in enum order (cpu, wall, alloc, lock). */
@@ -154,6 +203,6 @@ public final class Profile {
 
     /** Approximate heap used by the tables, for the memory benchmark. */
     public long memoryBytes() {
-        return tree.memoryBytes() + values.memoryBytes() + frames.size() * 22L;
+        return tree.memoryBytes() + values.memoryBytes() + frames.size() * 22L + (timeline == null ? 0 : timeline.memoryBytes());
     }
 }

@@ -124,6 +124,7 @@ public final class StreamMerger {
             }
             stackLeaf[stacks++] = profile.tree.insert(root, scratch, n);
         }
+        long time = batchTime(batch);
         for (int k = 0, groups = batch.getSampleGroupsCount(); k < groups; k++) {
             SampleGroup g = batch.getSampleGroups(k);
             EventType event = g.getEvent();
@@ -137,7 +138,7 @@ public final class StreamMerger {
                     leaf = resolveStack(stack);
                 }
                 long count = g.getCounts(i);
-                profile.addValue(leaf, instance, event, count, explicit ? g.getWeights(i) : count * unit);
+                profile.addValueAt(leaf, instance, event, count, explicit ? g.getWeights(i) : count * unit, time);
                 samples += count;
             }
         }
@@ -145,6 +146,20 @@ public final class StreamMerger {
             profile.addDropped(batch.getDropped());
         }
         profile.coverTime(batch.getStartTimeNs(), batch.getEndTimeNs());
+    }
+
+    /**
+     * The instant a batch's samples are filed under in a timeline: the middle of the span it
+     * covers (a 1 s batch rarely starts on a bucket's boundary; its middle is in the bucket
+     * that holds most of it), else whichever end is known, else 0 (unknown).
+     */
+    static long batchTime(Batch b) {
+        long start = b.getStartTimeNs();
+        long end = b.getEndTimeNs();
+        if (start > 0 && end >= start) {
+            return start + (end - start) / 2;
+        }
+        return end > 0 ? end : start;
     }
 
     private void validate(Batch b) throws MergeException {

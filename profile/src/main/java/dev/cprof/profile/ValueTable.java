@@ -26,6 +26,11 @@ public final class ValueTable {
     private int mask;
     /** Slot → table position (cell index) in creation order. */
     private int[] order = new int[4096];
+    /**
+     * Table position → slot, for {@link #addSlot} only (a profile with time buckets files the
+     * value under its slot): the plain {@link #add} never reads it.
+     */
+    private int[] slotAt;
     private int size;
 
     public ValueTable() {
@@ -56,6 +61,28 @@ public final class ValueTable {
         insert(stored, i, count, weight);
     }
 
+    /** {@link #add}, returning the slot of the cell (slots never move): one more array read. */
+    public int addSlot(int node, int instance, EventType event, long count, long weight) {
+        long stored = key(node, instance, event) + 1;
+        long[] c = cells;
+        int i = position(stored);
+        while (true) {
+            int at = i * STRIDE;
+            long k = c[at + KEY];
+            if (k == stored) {
+                c[at + COUNT] += count;
+                c[at + WEIGHT] += weight;
+                return slotAt[i];
+            }
+            if (k == 0) {
+                break;
+            }
+            i = (i + 1) & mask;
+        }
+        insert(stored, i, count, weight);
+        return size - 1;
+    }
+
     /** A new cell at the free position {@code i} (found by the probe), growing first when it would be over 3/4 full. */
     private void insert(long stored, int i, long count, long weight) {
         if ((size + 1) * 4L > (mask + 1) * 3L) {
@@ -69,6 +96,7 @@ public final class ValueTable {
         if (size == order.length) {
             order = Arrays.copyOf(order, size * 2);
         }
+        slotAt[i] = size;
         order[size++] = i;
     }
 
@@ -101,7 +129,7 @@ public final class ValueTable {
     }
 
     long memoryBytes() {
-        return cells.length * 8L + order.length * 4L;
+        return cells.length * 8L + order.length * 4L + slotAt.length * 4L;
     }
 
     private long key(int slot) {
@@ -124,6 +152,7 @@ public final class ValueTable {
 
     private void allocate(int capacity) {
         cells = new long[capacity * STRIDE];
+        slotAt = new int[capacity];
         mask = capacity - 1;
     }
 
@@ -139,6 +168,7 @@ public final class ValueTable {
             cells[at + COUNT] = old[from + COUNT];
             cells[at + WEIGHT] = old[from + WEIGHT];
             order[s] = i;
+            slotAt[i] = s;
         }
     }
 }

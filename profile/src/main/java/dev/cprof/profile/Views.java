@@ -147,6 +147,7 @@ public final class Views {
             under[i] = node;
         }
         ValueTable v = source.values;
+        int[] leafOfSlot = new int[v.size()];
         for (int s = 0; s < v.size(); s++) {
             int instance = v.instance(s);
             int[] path = source.tree.path(v.node(s));
@@ -161,9 +162,9 @@ public final class Views {
             for (int i = 0; i < path.length; i++) {
                 path[i] = frameMap[path[i]];
             }
-            int leaf = out.tree.insert(from, path, path.length);
-            out.addValue(leaf, instance, v.event(s), v.count(s), v.weight(s));
+            leafOfSlot[s] = out.tree.insert(from, path, path.length);
         }
+        TimeSlices.copyValues(source, out, leafOfSlot);
         for (var e : source.events()) {
             out.declareEvent(e);
         }
@@ -251,7 +252,9 @@ public final class Views {
             frameMap[f] = out.copyFrame(source, f);
         }
         ValueTable v = source.values;
+        int[] leafOfSlot = new int[v.size()];
         for (int s = 0; s < v.size(); s++) {
+            leafOfSlot[s] = -1;
             if (!keepNode.test(v.node(s))) {
                 continue;
             }
@@ -259,9 +262,9 @@ public final class Views {
             for (int i = 0; i < path.length; i++) {
                 path[i] = frameMap[path[i]];
             }
-            int leaf = out.tree.insert(instanceRoot[v.instance(s)], path, path.length);
-            out.addValue(leaf, v.instance(s), v.event(s), v.count(s), v.weight(s));
+            leafOfSlot[s] = out.tree.insert(instanceRoot[v.instance(s)], path, path.length);
         }
+        TimeSlices.copyValues(source, out, leafOfSlot);
         for (var e : source.events()) {
             out.declareEvent(e);
         }

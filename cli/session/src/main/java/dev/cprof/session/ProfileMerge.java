@@ -2,6 +2,7 @@ package dev.cprof.session;
 
 import dev.cprof.profile.Profile;
 import dev.cprof.profile.StackTree;
+import dev.cprof.profile.Timeline;
 import dev.cprof.wire.proto.EventType;
 import dev.cprof.wire.proto.InstanceInfo;
 import java.util.HashMap;
@@ -14,6 +15,14 @@ public final class ProfileMerge {
 
     public static Profile merge(List<Profile> profiles) {
         Profile out = new Profile();
+        // Intervals of one long session: their buckets line up on the wall clock, so the sum keeps them.
+        long width = 0;
+        for (Profile p : profiles) {
+            width = p.timeline() == null || width < 0 ? -1 : Math.max(width, p.timeline().bucketNs());
+        }
+        if (width > 0) {
+            out.keepTime(width);
+        }
         Map<InstanceInfo, Integer> instances = new HashMap<>();
         for (Profile p : profiles) {
             int[] instanceMap = new int[p.instances().size()];
@@ -30,9 +39,18 @@ public final class ProfileMerge {
             for (int n = 1; n < nodeMap.length; n++) {
                 nodeMap[n] = out.tree.child(nodeMap[p.tree.parent(n)], frameMap[p.tree.frame(n)]);
             }
-            for (int s = 0; s < p.values.size(); s++) {
-                out.addValue(nodeMap[p.values.node(s)], instanceMap[p.values.instance(s)], p.values.event(s),
-                        p.values.count(s), p.values.weight(s));
+            Timeline t = out.timeline() == null ? null : p.timeline();
+            if (t == null) {
+                for (int s = 0; s < p.values.size(); s++) {
+                    out.addValue(nodeMap[p.values.node(s)], instanceMap[p.values.instance(s)], p.values.event(s),
+                            p.values.count(s), p.values.weight(s));
+                }
+            } else {
+                for (int e = 0; e < t.size(); e++) {
+                    int s = t.slot(e);
+                    out.addValueAt(nodeMap[p.values.node(s)], instanceMap[p.values.instance(s)], p.values.event(s),
+                            t.count(e), t.weight(e), t.originNs() + t.bucket(e) * t.bucketNs());
+                }
             }
             for (EventType e : p.events()) {
                 out.declareEvent(e);

@@ -26,7 +26,9 @@ public final class SessionMerger implements AutoCloseable {
     private static final int QUEUED_KIB = 32 * 1024;
     private final java.util.concurrent.Semaphore queuedKib = new java.util.concurrent.Semaphore(QUEUED_KIB);
     /** The profile being merged into; replaced only on the merge thread, by a rotation. */
-    private volatile Profile profile = new Profile();
+    private volatile Profile profile = timed(new Profile(), dev.cprof.profile.Timeline.DEFAULT_BUCKET_NS);
+    /** Width of the profile's time buckets (values are kept per bucket: any range can be drawn later). */
+    private volatile long bucketNs = dev.cprof.profile.Timeline.DEFAULT_BUCKET_NS;
     /** Long sessions ({@link #rotateEvery}): the interval, the next boundary, where full intervals go. */
     private volatile long rotateNanos;
     private long nextRotation;
@@ -44,6 +46,20 @@ public final class SessionMerger implements AutoCloseable {
         thread = new Thread(this::run, "cprof-merge");
         thread.setDaemon(true);
         thread.start();
+    }
+
+    private static Profile timed(Profile p, long bucketNs) {
+        p.keepTime(bucketNs);
+        return p;
+    }
+
+    /** Time buckets of {@code nanos} instead of 1 s; call before the first {@link #open}. */
+    public synchronized void bucket(long nanos) {
+        if (!streams.isEmpty() || nanos <= 0) {
+            throw new IllegalStateException("bucket: a positive width, before the first stream");
+        }
+        bucketNs = nanos;
+        profile = timed(new Profile(), nanos);
     }
 
     /** A new instance of the session; its batches go through {@link Stream#offer}. */
@@ -151,7 +167,7 @@ public final class SessionMerger implements AutoCloseable {
     /** On the merge thread: swaps in a fresh profile with the same instances (same indexes). */
     private Profile rotateNow() {
         Profile old = profile;
-        Profile next = new Profile();
+        Profile next = timed(new Profile(), bucketNs);
         synchronized (this) {
             for (Stream s : streams) {
                 next.addInstance(s.info);
