@@ -8,7 +8,7 @@
 #include <stdint.h>
 
 #define MAX_FRAMES 256
-#define TYPE_NAME_LEN 120
+#define TYPE_NAME_LEN 256 /* a class signature, or a jdbc label (200 characters, an exception class) */
 
 typedef struct { jint lineno; jmethodID method_id; } cprof_frame; /* = ASGCT_CallFrame */
 
@@ -34,7 +34,7 @@ typedef struct {
     /* Method* of a compiled method whose frame was unwound by hand (prologue, epilogue): the
      * Java frame right above frames[0]; 0 = none. Named by the collector. */
     uintptr_t top_method;
-    char type_name[TYPE_NAME_LEN]; /* alloc/lock: JVM class signature, else "" */
+    char type_name[TYPE_NAME_LEN]; /* alloc/lock: JVM class signature; jdbc: label lines; else "" */
     cprof_frame frames[MAX_FRAMES]; /* leaf first */
     uint8_t ftype[MAX_FRAMES];      /* FTYPE_* of frames[i] */
 } cprof_record;

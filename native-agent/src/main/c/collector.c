@@ -182,6 +182,7 @@ static size_t ring_bytes_for(const cprof_options *o, unsigned *max_records) {
     if (o->events & EV_BIT(EV_WALL)) per_s += (o->wall_threads ? o->wall_threads : CPROF_DEFAULT_WALL_THREADS) * ticks;
     if (o->events & EV_BIT(EV_ALLOC)) per_s += RING_ALLOC_PER_S;
     if (o->events & EV_BIT(EV_LOCK)) per_s += RING_LOCK_PER_S;
+    if (o->events & EV_BIT(EV_JDBC)) per_s += RING_LOCK_PER_S; /* also at most one record per threshold of time */
     uint64_t bytes = per_s * RING_RECORD_BYTES * (RING_STALL_NS / 1000000ull) / 1000ull;
     return bytes < RING_MIN_BYTES ? RING_MIN_BYTES : bytes > RING_MAX_BYTES ? RING_MAX_BYTES : (size_t)bytes;
 }

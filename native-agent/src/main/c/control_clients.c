@@ -18,19 +18,24 @@
 
 #include "collector.h"
 #include "encode.h"
+#include "hooks.h"
 #include "instance.h"
 #include "protocol.h"
 #include "sink.h"
 #include "util.h"
 
-enum { ERR_BAD_REQUEST = 1, ERR_INTERNAL = 5, ERR_BUSY = 7 };
+enum { ERR_BAD_REQUEST = 1, ERR_INTERNAL = 5, ERR_WARNING = 6, ERR_BUSY = 7 };
 
-static void send_error(cprof_sink *s, const char *msg) {
+static void send_code(cprof_sink *s, int code, const char *msg) {
     pb_buf b;
     pb_init(&b, 256);
-    encode_error(&b, ERR_BAD_REQUEST, msg);
+    encode_error(&b, code, msg);
     sink_write(s, &b);
     pb_free(&b);
+}
+
+static void send_error(cprof_sink *s, const char *msg) {
+    send_code(s, ERR_BAD_REQUEST, msg);
 }
 
 static void send_status(cprof_sink *s, int profiling) {
@@ -236,6 +241,8 @@ static void client_frame(int i) {
         c->profiling = 1;
         holder = i;
         describe_holder(c, req.start.session_id);
+        const char *why = hooks_problem(); /* jdbc asked for and not available: the rest goes on */
+        if (why != NULL) send_code(&c->sink, ERR_WARNING, why);
     } else if (req.kind == REQ_STOP) {
         client_close(i); /* the final batch is sent by session_stop */
     } else if (req.kind == REQ_STATUS) {

@@ -276,7 +276,7 @@ static int rd_field(rd *r, unsigned *field, unsigned *wire, uint64_t *val, rd *s
 }
 
 static int add_event(cprof_options *o, uint64_t ev) {
-    if (ev >= EV_CPU && ev <= EV_LOCK) {
+    if (ev >= EV_CPU && ev <= EV_LAST) {
         o->events |= EV_BIT(ev);
     }
     return 0;
@@ -310,6 +310,10 @@ static int decode_option(rd r, cprof_options *o) {
         uint32_t n = 0;
         for (size_t i = 0; i < vn && i < 9 && val[i] >= '0' && val[i] <= '9'; i++) n = n * 10 + (uint32_t)(val[i] - '0');
         o->ring_records = n; /* bounded and rounded by the session */
+    } else if (key != NULL && kn == 17 && memcmp(key, "jdbc_threshold_ns", 17) == 0 && val != NULL) {
+        uint64_t n = 0;
+        for (size_t i = 0; i < vn && i < 18 && val[i] >= '0' && val[i] <= '9'; i++) n = n * 10 + (uint64_t)(val[i] - '0');
+        o->jdbc_threshold_ns = n; /* 0 = the default */
     }
     return 0;
 }

@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "buffer.h"
+#include "hooks.h"
 #include "protocol.h"
 #include "sampler.h"
 #include "util.h"
@@ -317,6 +318,7 @@ int jvmti_init(int live, jvmti_vm_init_fn on_init, jvmti_vm_death_fn on_death) {
     cb.SampledObjectAlloc = on_sampled_alloc;
     cb.MonitorContendedEnter = on_contended_enter;
     cb.MonitorContendedEntered = on_contended_entered;
+    cb.ClassFileLoadHook = hooks_class_file_load; /* enabled only while hooks.c retransforms */
     if ((*jvmti)->SetEventCallbacks(jvmti, &cb, sizeof cb) != JVMTI_ERROR_NONE) {
         cprof_log("SetEventCallbacks failed");
         return -1;
@@ -353,10 +355,12 @@ int jvmti_session_start(const cprof_options *o) {
         enable(JVMTI_ENABLE, JVMTI_EVENT_MONITOR_CONTENDED_ENTER);
         enable(JVMTI_ENABLE, JVMTI_EVENT_MONITOR_CONTENDED_ENTERED);
     }
+    hooks_session_start(o);
     return 0;
 }
 
 void jvmti_session_stop(void) {
+    hooks_session_stop(); /* the original classes back, before the ring goes */
     if (atomic_exchange(&alloc_on, 0)) {
         enable(JVMTI_DISABLE, JVMTI_EVENT_SAMPLED_OBJECT_ALLOC);
     }

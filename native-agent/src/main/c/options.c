@@ -23,6 +23,7 @@ void options_defaults(cprof_options *o) {
     o->interval_ns = CPROF_DEFAULT_INTERVAL_NS;
     o->alloc_interval = CPROF_DEFAULT_ALLOC_INTERVAL;
     o->lock_threshold_ns = CPROF_DEFAULT_LOCK_THRESHOLD_NS;
+    o->jdbc_threshold_ns = CPROF_DEFAULT_JDBC_THRESHOLD_NS;
     o->flush_ms = CPROF_DEFAULT_FLUSH_MS;
     o->wall_threads = CPROF_DEFAULT_WALL_THREADS;
 }
@@ -40,6 +41,8 @@ void options_clamp(cprof_options *o) {
     if (o->flush_ms > CPROF_MAX_FLUSH_MS) o->flush_ms = CPROF_MAX_FLUSH_MS;
     if (o->wall_threads == 0) o->wall_threads = CPROF_DEFAULT_WALL_THREADS;
     if (o->wall_threads > CPROF_MAX_WALL_THREADS) o->wall_threads = CPROF_MAX_WALL_THREADS;
+    if (o->jdbc_threshold_ns == 0) o->jdbc_threshold_ns = CPROF_DEFAULT_JDBC_THRESHOLD_NS;
+    if (o->jdbc_threshold_ns > CPROF_MAX_INTERVAL_NS) o->jdbc_threshold_ns = CPROF_MAX_INTERVAL_NS;
 }
 
 /* "10ms", "500us", "2s", "1m", plain number = the given default unit. */
@@ -69,6 +72,7 @@ static int event_of(const char *name) {
     if (strcmp(name, "wall") == 0) return EV_WALL;
     if (strcmp(name, "alloc") == 0) return EV_ALLOC;
     if (strcmp(name, "lock") == 0) return EV_LOCK;
+    if (strcmp(name, "jdbc") == 0) return EV_JDBC;
     return 0;
 }
 
@@ -102,6 +106,7 @@ void options_parse(const char *options, cprof_options *o, cprof_load_options *lo
         } else if (strcmp(k, "interval") == 0) o->interval_ns = parse_duration_ns(v, 1);
         else if (strcmp(k, "alloc") == 0) o->alloc_interval = parse_size(v);
         else if (strcmp(k, "lock") == 0) o->lock_threshold_ns = parse_duration_ns(v, 1000000);
+        else if (strcmp(k, "jdbcthreshold") == 0) o->jdbc_threshold_ns = parse_duration_ns(v, 1000000);
         else if (strcmp(k, "duration") == 0) o->duration_ms = parse_duration_ns(v, 1000000000ull) / 1000000;
         else if (strcmp(k, "flush") == 0) o->flush_ms = parse_duration_ns(v, 1000000) / 1000000;
         else if (strcmp(k, "wallthreads") == 0) o->wall_threads = (uint32_t)atoi(v);

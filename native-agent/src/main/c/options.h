@@ -12,6 +12,7 @@
 #define CPROF_DEFAULT_LOCK_THRESHOLD_NS 10000000ull  /* 10 ms */
 #define CPROF_DEFAULT_FLUSH_MS 1000ull
 #define CPROF_DEFAULT_WALL_THREADS 16u
+#define CPROF_DEFAULT_JDBC_THRESHOLD_NS 1000000ull /* 1 ms: jdbc calls over it all recorded */
 
 /* Bounds every session is held to, whatever it asked for (the CLI refuses intervals under 100 us). */
 #define CPROF_MIN_INTERVAL_NS 100000ull          /* 100 us: 10 kHz per thread at most */
@@ -27,6 +28,7 @@ typedef struct {
     uint64_t interval_ns;       /* cpu/wall period */
     uint64_t alloc_interval;    /* bytes between heap samples */
     uint64_t lock_threshold_ns;
+    uint64_t jdbc_threshold_ns; /* options["jdbc_threshold_ns"] */
     uint64_t duration_ms;       /* 0 = until stop */
     uint64_t flush_ms;
     int threads;                /* thread name as root frame */

@@ -3,11 +3,13 @@
 #define CPROF_PROTOCOL_H
 
 #define CPROF_VERSION "0.1.0"
-#define CPROF_PROTOCOL_VERSION 2
+/* 3: the jdbc event (EventType JDBC, StartRequest.options["jdbc_threshold_ns"]). */
+#define CPROF_PROTOCOL_VERSION 3
 #define CPROF_MAX_FRAME_BYTES (16u << 20)
 
 /* EventType numbers of cprof.proto. */
-enum { EV_CPU = 1, EV_WALL = 2, EV_ALLOC = 3, EV_LOCK = 4 };
+enum { EV_CPU = 1, EV_WALL = 2, EV_ALLOC = 3, EV_LOCK = 4, EV_JDBC = 5 };
+#define EV_LAST EV_JDBC
 #define EV_BIT(e) (1u << (e))
 
 /* FrameKind numbers of cprof.proto. */

@@ -275,7 +275,17 @@ void resolve_record(const cprof_record *r, void *arg) {
         jmethodID m = vms_method_id(r->top_method);
         if (m != NULL) PUSH(java_frame(rs, m, -1, r->top_type));
     }
-    if (r->type_name[0] != '\0') {
+    if (r->type_name[0] != '\0' && r->event == EV_JDBC) {
+        /* jdbc: the label's lines (the statement, then a failed call's exception) as pseudo frames */
+        for (const char *p = r->type_name; *p != '\0';) {
+            char line[TYPE_NAME_LEN];
+            size_t len = strcspn(p, "\n");
+            memcpy(line, p, len);
+            line[len] = '\0';
+            PUSH(named_frame(rs->d, line, KIND_PSEUDO));
+            p += len + (p[len] == '\n');
+        }
+    } else if (r->type_name[0] != '\0') {
         char cname[256];
         class_name(r->type_name, cname, sizeof cname);
         PUSH(named_frame(rs->d, cname, KIND_JAVA));

@@ -10,7 +10,8 @@ import java.util.List;
  * CLI) and async-profiler at once, for the accuracy comparison ({@link PairSession}).
  */
 record ProfilerConfig(String name, int intervalMs) {
-    static final List<String> ALL = List.of("none", "cprof-cpu", "cprof-all", "ap-cpu", "ap-all", "jfr-default", "jfr-profile", "pair");
+    static final List<String> ALL = List.of("none", "cprof-cpu", "cprof-all", "cprof-jdbc", "cprof-cpu-jdbc", "ap-cpu", "ap-all",
+            "jfr-default", "jfr-profile", "pair");
 
     static ProfilerConfig of(String name) {
         if (!ALL.contains(name)) {
@@ -47,6 +48,9 @@ record ProfilerConfig(String name, int intervalMs) {
             case "none", "pair" -> List.of();
             case "cprof-cpu" -> List.of("-agentpath:" + cprofLib + "=start=cpu," + interval + ",file=" + data);
             case "cprof-all" -> List.of("-agentpath:" + cprofLib + "=start=cpu,alloc,lock," + interval + ",alloc=512k,lock=10ms,file=" + data);
+            // the jdbc hooks at the default threshold (1 ms); the library's .jar beside it (AgentLibrary.path())
+            case "cprof-jdbc" -> List.of("-agentpath:" + cprofLib + "=start=jdbc,file=" + data);
+            case "cprof-cpu-jdbc" -> List.of("-agentpath:" + cprofLib + "=start=cpu,jdbc," + interval + ",file=" + data);
             case "ap-cpu" -> List.of("-agentpath:" + apLib + "=start,event=cpu," + interval + ",file=" + data);
             case "ap-all" -> List.of("-agentpath:" + apLib + "=start,event=cpu," + interval + ",alloc=512k,lock=10ms,file=" + data);
             case "jfr-default" -> List.of("-XX:StartFlightRecording=settings=default,dumponexit=true,filename=" + data);

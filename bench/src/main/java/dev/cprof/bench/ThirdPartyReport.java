@@ -14,7 +14,8 @@ import java.util.function.ToDoubleFunction;
  */
 final class ThirdPartyReport {
     static final String HEADING = "## Third-party workloads";
-    private static final List<String> OVERHEAD_CONFIGS = List.of("none", "cprof-cpu", "cprof-all", "ap-cpu", "ap-all", "jfr-default", "jfr-profile");
+    private static final List<String> OVERHEAD_CONFIGS = List.of("none", "cprof-cpu", "cprof-all", "cprof-jdbc", "cprof-cpu-jdbc", "ap-cpu",
+            "ap-all", "jfr-default", "jfr-profile");
 
     private final List<BenchRun> runs;
     private final List<String> workloads;

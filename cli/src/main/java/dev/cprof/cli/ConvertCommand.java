@@ -54,7 +54,7 @@ final class ConvertCommand implements Callable<Integer> {
 
     @Option(names = {"-e", "--event"}, paramLabel = "EVENT", converter = EventConverter.class,
             completionCandidates = EventNames.class,
-            description = "Event to write in single-event formats (collapsed, svg): cpu, wall, alloc or lock."
+            description = "Event to write in single-event formats (collapsed, svg): cpu, wall, alloc, lock or jdbc."
                     + " Default: the profile's first event.")
     EventType event;
 
@@ -156,7 +156,7 @@ final class ConvertCommand implements Callable<Integer> {
     static final class EventNames implements Iterable<String> {
         @Override
         public java.util.Iterator<String> iterator() {
-            return java.util.List.of("cpu", "wall", "alloc", "lock").iterator();
+            return java.util.List.of("cpu", "wall", "alloc", "lock", "jdbc").iterator();
         }
     }
 }

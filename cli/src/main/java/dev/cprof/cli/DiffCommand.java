@@ -74,7 +74,7 @@ final class DiffCommand implements Callable<Integer> {
 
     @Option(names = {"-e", "--event"}, paramLabel = "EVENT", converter = ConvertCommand.EventConverter.class,
             completionCandidates = ConvertCommand.EventNames.class,
-            description = "Event to compare: cpu, wall, alloc or lock. Default: NEW's first event that BASE also has.")
+            description = "Event to compare: cpu, wall, alloc, lock or jdbc. Default: NEW's first event that BASE also has.")
     EventType event;
 
     @Option(names = "--fail-on", paramLabel = "RULE", converter = RuleConverter.class,

@@ -16,7 +16,7 @@ import picocli.CommandLine.Option;
 /** What to sample and for how long: the options of every command that profiles (like asprof's). */
 public final class ProfilingOptions {
     @Option(names = {"-e", "--event"}, split = ",", paramLabel = "EVENT",
-            description = "Events to sample, comma-separated: cpu, wall, alloc, lock (default: cpu).")
+            description = "Events to sample, comma-separated: cpu, wall, alloc, lock, jdbc (default: cpu).")
     List<String> events = new ArrayList<>(List.of("cpu"));
 
     @Option(names = {"-i", "--interval"}, paramLabel = "TIME", defaultValue = "10ms", converter = DurationConverter.Interval.class,
@@ -30,6 +30,10 @@ public final class ProfilingOptions {
     @Option(names = "--lock", paramLabel = "TIME", defaultValue = "10ms", converter = DurationConverter.Millis.class,
             description = "Lock waits longer than this are all recorded, shorter ones sampled in proportion to their length (default: ${DEFAULT-VALUE}).")
     Duration lockThreshold;
+
+    @Option(names = "--jdbc", paramLabel = "TIME", defaultValue = "1ms", converter = DurationConverter.Millis.class,
+            description = "JDBC calls longer than this are all recorded, shorter ones sampled in proportion to their length (default: ${DEFAULT-VALUE}).")
+    Duration jdbcThreshold;
 
     @Option(names = {"-d", "--duration"}, paramLabel = "TIME", defaultValue = "30s", converter = DurationConverter.class,
             description = "How long to profile (default: ${DEFAULT-VALUE}); Ctrl-C ends early and still writes.")
@@ -105,7 +109,8 @@ public final class ProfilingOptions {
                 .setFlushIntervalMs(flushInterval.toMillis())
                 .setThreads(threads)
                 .setLines(lines)
-                .setPython(python);
+                .setPython(python)
+                .putOptions("jdbc_threshold_ns", Long.toString(jdbcThreshold.toNanos()));
         for (EventType e : eventTypes()) {
             b.addEvents(e);
         }

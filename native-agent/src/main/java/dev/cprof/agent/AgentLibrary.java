@@ -16,22 +16,49 @@ import java.util.Locale;
  * The agent library {@code libcprof.so}, carried in this jar as a resource and extracted once
  * per content (the file name holds its SHA-256) into a per-user cache directory:
  * {@code $XDG_CACHE_HOME/cprof} or {@code ~/.cache/cprof}. A JVM keeps a loaded library
- * mapped, so an extracted file is never rewritten in place: a new build gets a new name.
+ * mapped, so an extracted file is never rewritten in place: a new build gets a new name. {@link
+ * #path()} also writes the jdbc hooks jar beside it as {@code libcprof-<hash>.jar} (the same
+ * hash: the agent finds the jar from its own path, and a JVM keeps that jar open once it is on
+ * its bootstrap class path).
  */
 public final class AgentLibrary {
     /** Resource path of the library for this platform. */
     public static final String RESOURCE = "/native/linux-x86_64/libcprof.so";
+    /** Resource path of the jdbc hooks jar, extracted beside the library with the same name but .jar. */
+    public static final String HOOKS_RESOURCE = "/native/linux-x86_64/libcprof.jar";
 
     private static Path extracted;
 
     private AgentLibrary() {}
 
-    /** The extracted library, extracting it on first use. */
+    /** The extracted library (and its hooks jar beside it), extracting them on first use. */
     public static synchronized Path path() throws IOException {
         if (extracted == null || !Files.isRegularFile(extracted)) {
-            extracted = extract(cacheDir());
+            Path library = extract(cacheDir());
+            extractHooks(library);
+            extracted = library;
         }
         return extracted;
+    }
+
+    /**
+     * Writes the jdbc hooks jar beside {@code library} ({@code libcprof-<hash>.so} gets
+     * {@code libcprof-<hash>.jar}), unless it is there already; the agent looks for it there.
+     */
+    public static void extractHooks(Path library) throws IOException {
+        byte[] hooks = hooksBytes();
+        if (hooks == null) {
+            return; // a build without the hooks: jdbc sessions say the jar is missing
+        }
+        String name = library.getFileName().toString();
+        Path jar = library.resolveSibling(name.substring(0, name.length() - ".so".length()) + ".jar");
+        write(library.getParent(), jar, hooks, "rw-r--r--");
+    }
+
+    private static byte[] hooksBytes() throws IOException {
+        try (InputStream in = AgentLibrary.class.getResourceAsStream(HOOKS_RESOURCE)) {
+            return in != null ? in.readAllBytes() : null;
+        }
     }
 
     /** {@code $XDG_CACHE_HOME/cprof}, else {@code ~/.cache/cprof}. */
@@ -51,17 +78,31 @@ public final class AgentLibrary {
             }
             bytes = in.readAllBytes();
         }
-        String sha = sha256(bytes);
+        byte[] hooks = hooksBytes();
+        // The library's name covers the hooks jar too: a new jar must not pair with a library a JVM has loaded.
+        String sha = hooks != null ? sha256(concat(bytes, hooks)) : sha256(bytes);
         Path target = dir.resolve("libcprof-" + sha.substring(0, 16) + ".so");
-        if (Files.isRegularFile(target) && sha.equals(sha256(Files.readAllBytes(target)))) {
-            return target;
+        write(dir, target, bytes, "rwxr-xr-x");
+        return target;
+    }
+
+    private static byte[] concat(byte[] a, byte[] b) {
+        byte[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
+    /** Writes {@code bytes} to {@code target} atomically, unless the same content is there already. */
+    private static void write(Path dir, Path target, byte[] bytes, String mode) throws IOException {
+        if (Files.isRegularFile(target) && java.util.Arrays.equals(bytes, Files.readAllBytes(target))) {
+            return;
         }
         Files.createDirectories(dir);
         Path tmp = Files.createTempFile(dir, "libcprof-", ".tmp");
         try {
             Files.write(tmp, bytes);
             // Readable by all: a target JVM may run as another user (attach through jattach).
-            Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxr-xr-x"));
+            Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString(mode));
             try {
                 Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } catch (AtomicMoveNotSupportedException e) {
@@ -70,7 +111,6 @@ public final class AgentLibrary {
         } finally {
             Files.deleteIfExists(tmp);
         }
-        return target;
     }
 
     private static void checkPlatform() throws IOException {

@@ -17,17 +17,17 @@ public final class Events {
                 return e;
             }
         }
-        throw new IllegalArgumentException("unknown event '" + name + "' (expected cpu, wall, alloc or lock)");
+        throw new IllegalArgumentException("unknown event '" + name + "' (expected cpu, wall, alloc, lock or jdbc)");
     }
 
     /** Whether this build knows the event type of that number (a newer writer may have more). */
     public static boolean known(int eventNumber) {
-        return eventNumber >= EventType.CPU_VALUE && eventNumber <= EventType.LOCK_VALUE;
+        return eventNumber >= EventType.CPU_VALUE && eventNumber <= EventType.JDBC_VALUE;
     }
 
-    /** alloc and lock are measured by weight (bytes, ns); cpu and wall by sample count. */
+    /** alloc, lock and jdbc are measured by weight (bytes, ns); cpu and wall by sample count. */
     public static boolean byWeight(EventType e) {
-        return e == EventType.ALLOC || e == EventType.LOCK;
+        return e == EventType.ALLOC || e == EventType.LOCK || e == EventType.JDBC;
     }
 
     /** The value a flame graph shows: count or weight depending on the event. */
@@ -38,7 +38,7 @@ public final class Events {
     public static String unit(EventType e) {
         return switch (e) {
             case ALLOC -> "bytes";
-            case LOCK -> "nanoseconds";
+            case LOCK, JDBC -> "nanoseconds";
             default -> "samples";
         };
     }

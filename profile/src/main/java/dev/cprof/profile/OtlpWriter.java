@@ -68,6 +68,7 @@ public final class OtlpWriter implements ProfileWriter {
             case WALL -> new String[] {"wall", "count"};
             case ALLOC -> new String[] {"alloc", "bytes"};
             case LOCK -> new String[] {"lock", "nanoseconds"};
+            case JDBC -> new String[] {"jdbc", "nanoseconds"};
             default -> throw new IllegalArgumentException("no OTLP sample type for " + e);
         };
     }

@@ -135,7 +135,7 @@ final class PprofReader implements ProfileReader {
         boolean known = false;
         for (int i = 0; i < n; i++) {
             String type = s.get(sampleTypes.get(i).getType());
-            for (EventType e : new EventType[] {EventType.CPU, EventType.WALL, EventType.ALLOC, EventType.LOCK}) {
+            for (EventType e : new EventType[] {EventType.CPU, EventType.WALL, EventType.ALLOC, EventType.LOCK, EventType.JDBC}) {
                 String[][] names = PprofWriter.sampleTypes(e);
                 for (int k = 0; k < 2; k++) {
                     if (names[k][0].equals(type) && eventOf[i] == null && !taken(eventOf, weightOf, i, e, k == 1)) {

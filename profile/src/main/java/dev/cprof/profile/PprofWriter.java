@@ -48,6 +48,7 @@ final class PprofWriter implements ProfileWriter {
             case WALL -> new String[][] {{"wall_samples", "count"}, {"wall", "nanoseconds"}};
             case ALLOC -> new String[][] {{"alloc_objects", "count"}, {"alloc_space", "bytes"}};
             case LOCK -> new String[][] {{"contentions", "count"}, {"delay", "nanoseconds"}};
+            case JDBC -> new String[][] {{"jdbc_calls", "count"}, {"jdbc", "nanoseconds"}};
             default -> throw new IllegalArgumentException("no pprof sample type for " + e);
         };
     }

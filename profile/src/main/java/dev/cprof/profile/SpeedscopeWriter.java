@@ -132,7 +132,7 @@ final class SpeedscopeWriter implements ProfileWriter {
     static String unit(EventType e) {
         return switch (e) {
             case ALLOC -> "bytes";
-            case LOCK -> "nanoseconds";
+            case LOCK, JDBC -> "nanoseconds";
             default -> "none";
         };
     }

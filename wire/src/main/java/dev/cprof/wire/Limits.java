@@ -19,15 +19,17 @@ public final class Limits {
      * Version a client carries in its Hello to a peer; a mismatch is refused. 2: columnar samples
      * (SampleGroup), one zstd stream per TCP direction. 3: a relayed batch names its instance in
      * Envelope.relay_instance_id instead of Batch.instance_id (a peer of 2 and a client of 3 would
-     * not find each other's batches, so they refuse each other).
+     * not find each other's batches, so they refuse each other). 4: the JDBC event (a client of 3
+     * would refuse a batch with its sample group).
      */
-    public static final int PROTOCOL_VERSION = 3;
+    public static final int PROTOCOL_VERSION = 4;
     /**
      * Version carried in the Hello to an agent (CPROF_PROTOCOL_VERSION in the agent's protocol.h);
      * a mismatch is refused. 2 as above; protocol 3 changed only the peer-to-client hop, so an
-     * agent already loaded into a JVM keeps serving newer peers.
+     * agent already loaded into a JVM keeps serving newer peers. 3: the JDBC event (an agent of 2
+     * would start a session asking for it without it).
      */
-    public static final int AGENT_PROTOCOL_VERSION = 2;
+    public static final int AGENT_PROTOCOL_VERSION = 3;
 
     private Limits() {}
 }

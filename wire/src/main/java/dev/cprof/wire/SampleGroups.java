@@ -88,7 +88,7 @@ public final class SampleGroups {
      */
     public static String check(SampleGroup g, int stackCount) {
         int event = g.getEventValue();
-        if (event < EventType.CPU_VALUE || event > EventType.LOCK_VALUE) {
+        if (event < EventType.CPU_VALUE || event > EventType.JDBC_VALUE) {
             return "sample group has unknown event type " + event;
         }
         int n = g.getStackDeltasCount();

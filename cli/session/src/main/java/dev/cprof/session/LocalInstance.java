@@ -48,6 +48,15 @@ final class LocalInstance implements Runnable {
         thread.setDaemon(true);
     }
 
+    private void warn(String line) {
+        if (log != null) {
+            synchronized (log) {
+                log.println("cprof: " + dev.cprof.profile.SafeText.escape(line)); // the agent's text: escaped
+                log.flush();
+            }
+        }
+    }
+
     void start() {
         thread.start();
     }
@@ -76,6 +85,8 @@ final class LocalInstance implements Runnable {
             while ((e = client.next()) != null) {
                 if (e.hasBatch()) {
                     stream.offer(e.getBatch(), e.getSerializedSize());
+                } else if (e.hasError() && e.getError().getCode() == dev.cprof.wire.proto.Error.Code.WARNING) {
+                    warn("pid " + pid + ": " + e.getError().getMessage()); // e.g. no jdbc here; the other events go on
                 } else if (e.hasError()) {
                     stream.fail(e.getError().getMessage());
                 }
