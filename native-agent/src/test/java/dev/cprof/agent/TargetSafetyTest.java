@@ -306,7 +306,7 @@ class TargetSafetyTest {
                         "max_handler_us=" + st.getMaxHandlerNs() / 1000, "mean_handler_us=" + st.getMeanHandlerNs() / 1000,
                         "dropped_other=" + p.droppedOther, "crashes=0");
                 assertHealthy(jvm);
-                assertTrue(st.getBufferBytes() > 0 && st.getBufferBytes() <= 4 * 5_120, "a ring of 4 deepest (~5 KB) records: " + st.getBufferBytes() + " bytes");
+                assertTrue(st.getBufferBytes() > 0 && st.getBufferBytes() <= 4 * 5_184, "a ring of 4 deepest (5,184-byte: 256 frames and a 256-byte type name or jdbc label) records: " + st.getBufferBytes() + " bytes");
                 assertTrue(st.getDropped() > 0, "the Status counts drops");
                 assertTrue(p.droppedBufferFull >= st.getDropped(), "every drop the Status saw reached a batch's Dropped: "
                         + p.droppedBufferFull + " < " + st.getDropped());
